@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+
+namespace Meshfleet.Core.Streaming;
+
+/// <summary>
+/// An agent's inbox from a cursor on: first what the store holds up to the hub's cursor at open, then live messages.
+/// The seam is exact because the subscription was registered before the replay was read, and every message is
+/// yielded only if its seq is above the last one yielded.
+/// </summary>
+public sealed class InboxStream : IDisposable
+{
+    private const int ReplayPage = 512;
+    private readonly IMessageStore _store;
+    private readonly InboxSubscription _subscription;
+    private long _lastSeq;
+
+    internal InboxStream(IMessageStore store, InboxSubscription subscription, long afterSeq)
+    {
+        _store = store;
+        _subscription = subscription;
+        _lastSeq = afterSeq;
+    }
+
+    /// <summary>The seq of the last message yielded (or the starting cursor).</summary>
+    public long LastSeq => _lastSeq;
+
+    /// <summary>Why the stream ended, when the hub ended it.</summary>
+    public string? DropReason => _subscription.DropReason;
+
+    /// <summary>Yields messages in seq order until cancelled or dropped by the hub.</summary>
+    public async IAsyncEnumerable<MeshMessage> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long replayUpTo = _subscription.ReplayUpTo;
+        bool replaying = _lastSeq < replayUpTo;
+        while (replaying)
+        {
+            IReadOnlyList<MeshMessage> page = await _store.ReadInboxAsync(_subscription.AgentId, _lastSeq, ReplayPage, cancellationToken).ConfigureAwait(false);
+            foreach (MeshMessage message in page)
+            {
+                if (message.Seq > replayUpTo)
+                {
+                    replaying = false;
+                    break;
+                }
+
+                _lastSeq = message.Seq;
+                yield return message;
+            }
+
+            replaying &= page.Count == ReplayPage && _lastSeq < replayUpTo;
+        }
+
+        while (await _subscription.Live.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (_subscription.Live.TryRead(out MeshMessage? message))
+            {
+                if (message.Seq <= _lastSeq)
+                {
+                    continue;
+                }
+
+                _lastSeq = message.Seq;
+                yield return message;
+            }
+        }
+    }
+
+    public void Dispose() => _subscription.Dispose();
+}

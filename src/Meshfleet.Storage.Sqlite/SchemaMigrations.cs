@@ -1,0 +1,74 @@
+using Microsoft.Data.Sqlite;
+
+namespace Meshfleet.Storage.Sqlite;
+
+/// <summary>
+/// The store's schema, versioned with <c>PRAGMA user_version</c>. Migrations run forward, all in one transaction.
+/// </summary>
+internal static class SchemaMigrations
+{
+    private static readonly string[] Steps =
+    [
+        // v1: the ledger. AUTOINCREMENT keeps seq strictly increasing and never reused.
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id TEXT NOT NULL UNIQUE,
+            from_agent_id TEXT NOT NULL,
+            to_agent_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            timestamp INTEGER NOT NULL,
+            thread_id TEXT,
+            reply_to TEXT,
+            idempotency_key TEXT
+        ) STRICT;
+        CREATE INDEX messages_by_recipient ON messages (to_agent_id, seq);
+        CREATE UNIQUE INDEX messages_by_idempotency_key ON messages (from_agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        """,
+    ];
+
+    public static int Latest => Steps.Length;
+
+    /// <summary>Brings the schema to <see cref="Latest"/>, or refuses a store from a newer Meshfleet.</summary>
+    public static void Apply(SqliteConnection connection, string path)
+    {
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        long version = Scalar(connection, transaction, "PRAGMA user_version");
+        if (version > Latest)
+        {
+            throw new StoreVersionException(
+                $"The store at {path} has schema version {version}, written by a newer Meshfleet; this build reads up to version {Latest}. " +
+                "Upgrade Meshfleet to open it, or set MESHFLEET_DB to another file.");
+        }
+
+        for (long step = version; step < Latest; step++)
+        {
+            Execute(connection, transaction, Steps[step]);
+        }
+
+        if (version < Latest)
+        {
+            Execute(connection, transaction, $"PRAGMA user_version = {Latest}");
+        }
+
+        Execute(connection, transaction, "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))");
+        transaction.Commit();
+    }
+
+    private static long Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,279 @@
+using System.Runtime.CompilerServices;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Meshfleet.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, shared safely by every process that opens it.
+/// Appends from this process go through one write connection; readers use their own pooled connections and never block it.
+/// </summary>
+public sealed class SqliteMessageStore : IMessageStore
+{
+    private const string Columns = "seq, message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to";
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CursorTail _tail;
+
+    private SqliteMessageStore(string connectionString, SqliteConnection writer, string storeId, SqliteStoreOptions options, TimeProvider time)
+    {
+        _connectionString = connectionString;
+        _writer = writer;
+        StoreId = storeId;
+        Path = options.Path;
+        _tail = new CursorTail(ReadAfterAsync, options.PollInterval, time);
+    }
+
+    /// <inheritdoc />
+    public string StoreId { get; }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (creating and migrating when needed) the store at <see cref="SqliteStoreOptions.Path"/>.</summary>
+    public static SqliteMessageStore Open(SqliteStoreOptions options, TimeProvider time)
+    {
+        string path = System.IO.Path.GetFullPath(options.Path);
+        string? directory = System.IO.Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        string connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        var writer = new SqliteConnection(connectionString);
+        try
+        {
+            writer.Open();
+            Execute(writer, "PRAGMA busy_timeout = 10000");
+            Execute(writer, "PRAGMA journal_mode = WAL");
+            Execute(writer, options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            SchemaMigrations.Apply(writer, path);
+            using SqliteCommand command = writer.CreateCommand();
+            command.CommandText = "SELECT value FROM meta WHERE key = 'store_id'";
+            string storeId = (string)command.ExecuteScalar()!;
+            return new SqliteMessageStore(connectionString, writer, storeId, options with { Path = path }, time);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    {
+        AppendResult result;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            result = AppendLocked(draft);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (!result.Duplicate)
+        {
+            _tail.Wake();
+        }
+
+        return result;
+    }
+
+    private AppendResult AppendLocked(MessageDraft draft)
+    {
+        using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+        if (draft.IdempotencyKey is not null)
+        {
+            using SqliteCommand find = _writer.CreateCommand();
+            find.Transaction = transaction;
+            find.CommandText = $"SELECT {Columns} FROM messages WHERE from_agent_id = $from AND idempotency_key = $key";
+            find.Parameters.AddWithValue("$from", draft.FromAgentId);
+            find.Parameters.AddWithValue("$key", draft.IdempotencyKey);
+            using SqliteDataReader reader = find.ExecuteReader();
+            if (reader.Read())
+            {
+                return new AppendResult(ReadMessage(reader), Duplicate: true);
+            }
+        }
+
+        using SqliteCommand insert = _writer.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO messages (message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to, idempotency_key)
+            VALUES ($id, $from, $to, $payload, $ts, $thread, $reply, $key) RETURNING seq
+            """;
+        insert.Parameters.AddWithValue("$id", draft.MessageId);
+        insert.Parameters.AddWithValue("$from", draft.FromAgentId);
+        insert.Parameters.AddWithValue("$to", draft.ToAgentId);
+        insert.Parameters.AddWithValue("$payload", draft.Payload);
+        insert.Parameters.AddWithValue("$ts", draft.Timestamp);
+        insert.Parameters.AddWithValue("$thread", (object?)draft.ThreadId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$reply", (object?)draft.ReplyTo ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$key", (object?)draft.IdempotencyKey ?? DBNull.Value);
+        long seq = (long)insert.ExecuteScalar()!;
+        transaction.Commit();
+        var message = new MeshMessage(draft.MessageId, seq, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
+        return new AppendResult(message, Duplicate: false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> ImportAsync(IReadOnlyList<MeshMessage> batch, CancellationToken cancellationToken)
+    {
+        int added = 0;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            using SqliteCommand insert = _writer.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT OR IGNORE INTO messages (message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to)
+                VALUES ($id, $from, $to, $payload, $ts, $thread, $reply)
+                """;
+            SqliteParameter id = insert.Parameters.Add("$id", SqliteType.Text);
+            SqliteParameter from = insert.Parameters.Add("$from", SqliteType.Text);
+            SqliteParameter to = insert.Parameters.Add("$to", SqliteType.Text);
+            SqliteParameter payload = insert.Parameters.Add("$payload", SqliteType.Text);
+            SqliteParameter ts = insert.Parameters.Add("$ts", SqliteType.Integer);
+            SqliteParameter thread = insert.Parameters.Add("$thread", SqliteType.Text);
+            SqliteParameter reply = insert.Parameters.Add("$reply", SqliteType.Text);
+            insert.Prepare();
+            foreach (MeshMessage message in batch)
+            {
+                id.Value = message.MessageId;
+                from.Value = message.FromAgentId;
+                to.Value = message.ToAgentId;
+                payload.Value = message.Payload;
+                ts.Value = message.Timestamp;
+                thread.Value = (object?)message.ThreadId ?? DBNull.Value;
+                reply.Value = (object?)message.ReplyTo ?? DBNull.Value;
+                added += insert.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (added > 0)
+        {
+            _tail.Wake();
+        }
+
+        return added;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<MeshMessage>> ReadInboxAsync(string agentId, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"SELECT {Columns} FROM messages WHERE to_agent_id = $agent AND seq > $after ORDER BY seq LIMIT $limit",
+            command =>
+            {
+                command.Parameters.AddWithValue("$agent", agentId);
+                command.Parameters.AddWithValue("$after", afterSeq);
+                command.Parameters.AddWithValue("$limit", limit);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<MeshMessage>> ReadAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"SELECT {Columns} FROM messages WHERE seq > $after ORDER BY seq LIMIT $limit",
+            command =>
+            {
+                command.Parameters.AddWithValue("$after", afterSeq);
+                command.Parameters.AddWithValue("$limit", limit);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<long> ReadHeadSeqAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<MeshMessage> TailAsync(long afterSeq, CancellationToken cancellationToken) =>
+        _tail.ReadAsync(afterSeq, cancellationToken);
+
+    /// <inheritdoc />
+    public void NotifyExternalAppend() => _tail.Wake();
+
+    /// <summary>Runs <c>PRAGMA integrity_check</c>; returns "ok" for a sound file.</summary>
+    public async ValueTask<string> CheckIntegrityAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check";
+        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _writer.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    private async ValueTask<IReadOnlyList<MeshMessage>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command);
+        await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var messages = new List<MeshMessage>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(ReadMessage(reader));
+        }
+
+        return messages;
+    }
+
+    private static MeshMessage ReadMessage(SqliteDataReader reader) => new(
+        MessageId: reader.GetString(1),
+        Seq: reader.GetInt64(0),
+        FromAgentId: reader.GetString(2),
+        ToAgentId: reader.GetString(3),
+        Payload: reader.GetString(4),
+        Timestamp: reader.GetInt64(5),
+        ThreadId: reader.IsDBNull(6) ? null : reader.GetString(6),
+        ReplyTo: reader.IsDBNull(7) ? null : reader.GetString(7));
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,44 @@
+namespace Meshfleet.Configuration;
+
+/// <summary>Every setting of a Meshfleet process, resolved from defaults, <c>MESHFLEET_*</c> variables and CLI flags.</summary>
+public sealed record MeshfleetSettings
+{
+    public string SseHost { get; init; } = "127.0.0.1";
+
+    public int SsePort { get; init; } = 13579;
+
+    public required string DatabasePath { get; init; }
+
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int MaxStreamsPerAgent { get; init; } = 5;
+
+    public int SubscriberBuffer { get; init; } = 1024;
+
+    public int MaxPayloadBytes { get; init; } = 256 * 1024;
+
+    public bool SyncEveryCommit { get; init; }
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    public string? Token { get; init; }
+
+    public string LogLevel { get; init; } = "information";
+
+    /// <summary>The base URL clients use to reach the listener.</summary>
+    public string PublicBaseUrl
+    {
+        get
+        {
+            string host = SseHost is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : SseHost;
+            if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+            {
+                host = $"[{host}]";
+            }
+
+            return $"http://{host}:{SsePort}";
+        }
+    }
+}

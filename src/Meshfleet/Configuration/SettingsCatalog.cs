@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Meshfleet.Configuration;
+
+/// <summary>
+/// The table of settings: resolves them from the environment and the command line, and prints them for --help.
+/// </summary>
+internal static class SettingsCatalog
+{
+    public static readonly IReadOnlyList<SettingDefinition> All =
+    [
+        new("MESHFLEET_SSE_HOST", "--sse-host", "127.0.0.1", "Address the HTTP listener (SSE, /healthz, /mcp) binds.",
+            (s, v) => s with { SseHost = Host(v) }),
+        new("MESHFLEET_SSE_PORT", "--sse-port", "13579", "Port of the HTTP listener; 0 picks a free port.",
+            (s, v) => s with { SsePort = Int(v, "MESHFLEET_SSE_PORT", "--sse-port", 0, 65535) }),
+        new("MESHFLEET_DB", "--db", "$XDG_DATA_HOME/meshfleet/meshfleet.db", "SQLite database file of the mesh.",
+            (s, v) => s with { DatabasePath = NonEmpty(v, "MESHFLEET_DB", "--db") }),
+        new("MESHFLEET_DURABILITY", "--durability", "normal", "'normal': commits survive any process crash; 'full': fsync every commit, survives power loss.",
+            (s, v) => s with { SyncEveryCommit = Durability(v) }),
+        new("MESHFLEET_HEARTBEAT_SECONDS", "--heartbeat-seconds", "30", "Seconds between ': heartbeat' comments on an idle stream.",
+            (s, v) => s with { Heartbeat = TimeSpan.FromSeconds(Int(v, "MESHFLEET_HEARTBEAT_SECONDS", "--heartbeat-seconds", 1, 3600)) }),
+        new("MESHFLEET_MAX_STREAMS_PER_AGENT", "--max-streams-per-agent", "5", "Concurrent SSE streams one agent may hold; the next gets 429.",
+            (s, v) => s with { MaxStreamsPerAgent = Int(v, "MESHFLEET_MAX_STREAMS_PER_AGENT", "--max-streams-per-agent", 1, 1000) }),
+        new("MESHFLEET_SUBSCRIBER_BUFFER", "--subscriber-buffer", "1024", "Messages buffered per stream before a slow reader is dropped.",
+            (s, v) => s with { SubscriberBuffer = Int(v, "MESHFLEET_SUBSCRIBER_BUFFER", "--subscriber-buffer", 1, 1_000_000) }),
+        new("MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", "262144", "Largest message payload, in UTF-8 bytes.",
+            (s, v) => s with { MaxPayloadBytes = Int(v, "MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", 1, 64 * 1024 * 1024) }),
+        new("MESHFLEET_POLL_MS", "--poll-ms", "250", "Milliseconds between store checks when no wake-up arrives (safety net for other processes' sends).",
+            (s, v) => s with { PollInterval = TimeSpan.FromMilliseconds(Int(v, "MESHFLEET_POLL_MS", "--poll-ms", 5, 60_000)) }),
+        new("MESHFLEET_ALLOWED_HOSTS", "--allowed-hosts", "(loopback names)", "Comma-separated extra host names accepted in Host and Origin headers.",
+            (s, v) => s with { AllowedHosts = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
+        new("MESHFLEET_TOKEN", "--token", "(none)", "Bearer token required on every HTTP endpoint but /healthz when set.",
+            (s, v) => s with { Token = string.IsNullOrEmpty(v) ? null : v }),
+        new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
+            (s, v) => s with { LogLevel = LogLevel(v) }),
+    ];
+
+    /// <summary>Resolves settings: defaults, then variables, then flags. Returns the arguments that are not settings.</summary>
+    public static MeshfleetSettings Resolve(IReadOnlyList<string> args, Func<string, string?> environment, out List<string> rest)
+    {
+        var settings = new MeshfleetSettings { DatabasePath = DefaultDatabasePath(environment) };
+        foreach (SettingDefinition definition in All)
+        {
+            string? value = environment(definition.Variable);
+            if (value is not null && (value.Length > 0 || definition.Variable == "MESHFLEET_TOKEN"))
+            {
+                settings = definition.Apply(settings, value);
+            }
+        }
+
+        rest = [];
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string flag = arg;
+            string? inline = null;
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                flag = arg[..eq];
+                inline = arg[(eq + 1)..];
+            }
+
+            SettingDefinition? definition = All.FirstOrDefault(d => d.Flag == flag);
+            if (definition is null)
+            {
+                rest.Add(arg);
+                continue;
+            }
+
+            string? value = inline;
+            if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new SettingsException($"{flag} needs a value, for example: {flag} {definition.Default}");
+                }
+
+                value = args[++i];
+            }
+
+            settings = definition.Apply(settings, value);
+        }
+
+        return settings;
+    }
+
+    /// <summary>The settings part of --help.</summary>
+    public static string Describe()
+    {
+        var text = new StringBuilder();
+        foreach (SettingDefinition d in All)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {d.Flag,-24} {d.Variable,-32} default {d.Default}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  {string.Empty,-24} {d.Help}\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string DefaultDatabasePath(Func<string, string?> environment)
+    {
+        string? dataHome = environment("XDG_DATA_HOME");
+        if (string.IsNullOrEmpty(dataHome))
+        {
+            string home = environment("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            dataHome = Path.Combine(home, ".local", "share");
+        }
+
+        return Path.Combine(dataHome, "meshfleet", "meshfleet.db");
+    }
+
+    private static int Int(string value, string variable, string flag, int min, int max)
+    {
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int number) || number < min || number > max)
+        {
+            throw new SettingsException($"{variable} / {flag} is '{value}'; it must be a whole number from {min} to {max}.");
+        }
+
+        return number;
+    }
+
+    private static string NonEmpty(string value, string variable, string flag)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new SettingsException($"{variable} / {flag} is empty; give it a file path such as /tmp/mesh.db.");
+        }
+
+        return value;
+    }
+
+    private static string Host(string value)
+    {
+        string trimmed = value.Trim('[', ']');
+        if (value is "localhost" || IPAddress.TryParse(trimmed, out _))
+        {
+            return value is "localhost" ? "127.0.0.1" : trimmed;
+        }
+
+        throw new SettingsException($"MESHFLEET_SSE_HOST / --sse-host is '{value}'; it must be an IP address such as 127.0.0.1 (loopback, the default) or 0.0.0.0.");
+    }
+
+    private static bool Durability(string value) => value.ToLowerInvariant() switch
+    {
+        "normal" => false,
+        "full" => true,
+        _ => throw new SettingsException($"MESHFLEET_DURABILITY / --durability is '{value}'; use 'normal' (survives process crashes) or 'full' (fsync every commit, survives power loss)."),
+    };
+
+    private static string LogLevel(string value)
+    {
+        string level = value.ToLowerInvariant();
+        return level is "trace" or "debug" or "information" or "warning" or "error" or "critical" or "none"
+            ? level
+            : throw new SettingsException($"MESHFLEET_LOG_LEVEL / --log-level is '{value}'; use trace, debug, information, warning, error or none.");
+    }
+}

@@ -1,0 +1,206 @@
+using System.Net;
+using System.Net.Sockets;
+using Meshfleet.Configuration;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Meshfleet.Core.Streaming;
+using Meshfleet.Http;
+using Meshfleet.Mcp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Meshfleet.Hosting;
+
+/// <summary>
+/// Runs the delivery pump and competes for the HTTP port. The process holding the port is the mesh's push hub;
+/// the others keep serving MCP, wake the hub after each send, and take the port over when the hub goes away.
+/// </summary>
+internal sealed partial class HubService : IHostedService, IDisposable
+{
+    private static readonly TimeSpan TakeoverPoll = TimeSpan.FromMilliseconds(200);
+    private readonly MeshfleetSettings _settings;
+    private readonly Mesh _mesh;
+    private readonly IMessageStore _store;
+    private readonly DeliveryPump _pump;
+    private readonly HubLocator _locator;
+    private readonly HubWake _wake;
+    private readonly ToolCatalog _catalog;
+    private readonly ServeMode _mode;
+    private readonly ILogger<HubService> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _pumpLoop = Task.CompletedTask;
+    private Task _listenLoop = Task.CompletedTask;
+
+    public HubService(
+        MeshfleetSettings settings,
+        Mesh mesh,
+        DeliveryPump pump,
+        HubLocator locator,
+        HubWake wake,
+        ToolCatalog catalog,
+        ServeMode mode,
+        ILogger<HubService> logger)
+    {
+        _settings = settings;
+        _mesh = mesh;
+        _store = mesh.Store;
+        _pump = pump;
+        _locator = locator;
+        _wake = wake;
+        _catalog = catalog;
+        _mode = mode;
+        _logger = logger;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _pump.Faulted += ex => LogPumpFaulted(_logger, ex);
+        _mesh.Appended += OnAppended;
+        _pumpLoop = await _pump.StartAsync(_stopping.Token).ConfigureAwait(false);
+        _listenLoop = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _mesh.Appended -= OnAppended;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_listenLoop, _pumpLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private void OnAppended(MeshMessage message)
+    {
+        if (!_locator.IsHub)
+        {
+            _wake.Send(_locator.WakePort);
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        bool warned = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (_settings.SsePort != 0 && !PortIsFree())
+            {
+                if (!warned)
+                {
+                    LogPortTaken(_logger, _settings.SsePort);
+                    warned = true;
+                }
+
+                if (!await DelayAsync(TakeoverPoll, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            WebApplication app = HttpSurface.Build(_settings, _mesh, _store, _catalog, _mode.ServeMcpOverHttp);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                LogBindFailed(_logger, _settings.SsePort, ex.Message);
+                if (!await DelayAsync(TakeoverPoll, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await ServeAsHubAsync(app, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private async Task ServeAsHubAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        int port = BoundPort(app);
+        _locator.BecameHub(port);
+        LogListening(_logger, ProductInfo.Version, _locator.HubBaseUrl!, port, _store.StoreId);
+        Task wakeReceiver = ReceiveWakesAsync(port, cancellationToken);
+        await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        _locator.LeftHub();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(grace.Token).ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        await wakeReceiver.ConfigureAwait(false);
+    }
+
+    private async Task ReceiveWakesAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HubWake.ReceiveAsync(port, _store, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            LogWakeUnavailable(_logger, port, ex.Message);
+        }
+    }
+
+    private bool PortIsFree()
+    {
+        using var probe = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            probe.Bind(new IPEndPoint(IPAddress.Parse(_settings.SseHost), _settings.SsePort));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int BoundPort(WebApplication app)
+    {
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address).Port;
+    }
+
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Meshfleet {Version} hub: SSE listening on {BaseUrl} (port {Port}, store {StoreId})")]
+    private static partial void LogListening(ILogger logger, string version, string baseUrl, int port, string storeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken: MCP keeps working here, streams are served by the process that holds the port, and this process takes the port over when it frees")]
+    private static partial void LogPortTaken(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bind port {Port} ({Reason}); retrying")]
+    private static partial void LogBindFailed(ILogger logger, int port, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cross-process wake-ups unavailable on UDP port {Port} ({Reason}); other processes' sends arrive at the next poll")]
+    private static partial void LogWakeUnavailable(ILogger logger, int port, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the store for delivery failed; retrying from the last cursor")]
+    private static partial void LogPumpFaulted(ILogger logger, Exception exception);
+}

@@ -1,0 +1,43 @@
+using Meshfleet.Configuration;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Meshfleet.Core.Streaming;
+using Meshfleet.Mcp;
+using Meshfleet.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Meshfleet.Hosting;
+
+/// <summary>Wires a Meshfleet process: store, hub, pump, tools, and the MCP transport of its mode.</summary>
+internal static class MeshHost
+{
+    public static IHost Build(MeshfleetSettings settings, ServeMode mode)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        LoggingSetup.Configure(builder.Logging, settings);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(mode);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IMessageStore>(sp => SqliteMessageStore.Open(
+            new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(new StreamHubOptions { MaxStreamsPerAgent = settings.MaxStreamsPerAgent, SubscriberBuffer = settings.SubscriberBuffer });
+        builder.Services.AddSingleton<StreamHub>();
+        builder.Services.AddSingleton(new MeshLimits { MaxPayloadBytes = settings.MaxPayloadBytes });
+        builder.Services.AddSingleton<Mesh>();
+        builder.Services.AddSingleton<DeliveryPump>();
+        builder.Services.AddSingleton<HubLocator>();
+        builder.Services.AddSingleton<HubWake>();
+        builder.Services.AddSingleton<ToolCatalog>();
+        builder.Services.AddHostedService<HubService>();
+        if (!mode.ServeMcpOverHttp)
+        {
+            builder.Services.AddMeshfleetMcp().WithStdioServerTransport();
+        }
+
+        return builder.Build();
+    }
+}

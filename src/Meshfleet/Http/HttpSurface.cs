@@ -1,0 +1,59 @@
+using System.Net;
+using Meshfleet.Configuration;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Meshfleet.Hosting;
+using Meshfleet.Json;
+using Meshfleet.Mcp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meshfleet.Http;
+
+/// <summary>
+/// Builds the HTTP listener of the hub: /healthz, the inbox streams and, in <c>serve</c> mode, MCP over Streamable HTTP at /mcp.
+/// </summary>
+internal static class HttpSurface
+{
+    public const long MaxRequestBodyBytes = 4 * 1024 * 1024;
+
+    public static WebApplication Build(MeshfleetSettings settings, Mesh mesh, IMessageStore store, ToolCatalog catalog, bool serveMcp)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        LoggingSetup.Configure(builder.Logging, settings);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Listen(IPAddress.Parse(settings.SseHost), settings.SsePort);
+        });
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(mesh);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(catalog);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MeshfleetJsonContext.Default));
+        if (serveMcp)
+        {
+            builder.Services.AddMeshfleetMcp(catalog).WithHttpTransport(o => o.Stateless = true);
+        }
+
+        WebApplication app = builder.Build();
+        app.UseMiddleware<HostValidationMiddleware>();
+        app.MapGet("/healthz", () => TypedResults.Json(
+            new HealthReport("ok", ProductInfo.Version, store.StoreId, Environment.ProcessId, mesh.Hub.Cursor),
+            MeshfleetJsonContext.Default.HealthReport));
+        app.MapGet("/inbox/{agent_id}/stream", InboxStreamEndpoint.HandleAsync);
+        if (serveMcp)
+        {
+            app.MapMcp("/mcp");
+        }
+
+        app.MapFallback((HttpContext context) => HttpErrors.Result(
+            StatusCodes.Status404NotFound,
+            "not_found",
+            $"Nothing at {context.Request.Method} {context.Request.Path}. Endpoints: GET /healthz, GET /inbox/{{agent_id}}/stream" + (serveMcp ? ", POST /mcp." : ".")));
+        return app;
+    }
+}

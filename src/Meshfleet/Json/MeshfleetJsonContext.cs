@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+using Meshfleet.Core.Messaging;
+
+namespace Meshfleet.Json;
+
+/// <summary>Source-generated JSON for everything Meshfleet puts on the wire, snake_case.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(MeshMessage))]
+[JsonSerializable(typeof(InboxPage))]
+[JsonSerializable(typeof(SendReceipt))]
+[JsonSerializable(typeof(StreamTicket))]
+[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(HttpError))]
+public sealed partial class MeshfleetJsonContext : JsonSerializerContext;

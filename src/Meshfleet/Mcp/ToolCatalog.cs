@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Meshfleet.Configuration;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Meshfleet.Hosting;
+using Meshfleet.Json;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Meshfleet.Mcp;
+
+/// <summary>
+/// The mesh's MCP tools, shared by the stdio and HTTP transports: definitions for tools/list and dispatch for tools/call.
+/// </summary>
+internal sealed partial class ToolCatalog
+{
+    /// <summary>The paragraph the server sends as <c>instructions</c> at initialize.</summary>
+    public const string Instructions =
+        "Meshfleet connects AI agents through durable inboxes. Pick a stable agent id (letters, digits, . _ -) and use it " +
+        "as from_agent_id / agent_id. send_message stores a message for another agent; get_inbox reads yours oldest first " +
+        "(pass the previous next_since as since, so you never miss or repeat a message); subscribe_inbox returns an SSE URL " +
+        "for live push when your client can hold an HTTP stream open. seq is the one cursor shared by polling and streaming.";
+
+    private readonly Mesh _mesh;
+    private readonly HubLocator _locator;
+    private readonly MeshfleetSettings _settings;
+    private readonly ILogger<ToolCatalog> _logger;
+    private readonly Dictionary<string, MeshTool> _tools;
+
+    public ToolCatalog(Mesh mesh, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
+    {
+        _mesh = mesh;
+        _locator = locator;
+        _settings = settings;
+        _logger = logger;
+        _tools = new[] { SendMessage(), GetInbox(), SubscribeInbox() }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
+        Definitions = _tools.Values.Select(t => t.Definition).ToList();
+    }
+
+    /// <summary>What tools/list returns.</summary>
+    public IList<Tool> Definitions { get; }
+
+    /// <summary>Runs a tools/call. Bad input becomes a tool error (isError) with a message that says how to fix it.</summary>
+    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken)
+    {
+        string name = request?.Name ?? string.Empty;
+        if (!_tools.TryGetValue(name, out MeshTool? tool))
+        {
+            throw new McpProtocolException(
+                $"Unknown tool '{name}'. Meshfleet's tools are: {string.Join(", ", _tools.Keys)}. Call tools/list for their arguments.",
+                McpErrorCode.InvalidParams);
+        }
+
+        try
+        {
+            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments);
+            return await tool.Invoke(arguments, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MeshInputException ex)
+        {
+            return Failure(ex.Message);
+        }
+        catch (StreamUnavailableException ex)
+        {
+            return Failure(ex.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogToolFailed(_logger, name, ex);
+            return Failure($"{name} failed inside Meshfleet ({ex.GetType().Name}); nothing stored was lost. Try again; if it keeps failing, the server's stderr log has the details.");
+        }
+    }
+
+    private MeshTool SendMessage() => new(
+        new Tool
+        {
+            Name = "send_message",
+            Description =
+                "Send a message to another agent's inbox. It is stored durably before this returns, then pushed live to the " +
+                "recipient's open streams. To answer a message set reply_to (and thread_id). " +
+                "Example: {\"from_agent_id\":\"orchestrator\",\"to_agent_id\":\"reviewer\",\"payload\":\"Review PR 12\"}",
+            InputSchema = ToolSchemas.SendMessageInput,
+            OutputSchema = ToolSchemas.SendMessageOutput,
+            Annotations = new ToolAnnotations { Title = "Send a message", ReadOnlyHint = false, DestructiveHint = false, IdempotentHint = false, OpenWorldHint = false },
+        },
+        ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key"],
+        async (args, ct) =>
+        {
+            AppendResult result = await _mesh.SendAsync(
+                args.String("from_agent_id"),
+                args.String("to_agent_id"),
+                args.String("payload"),
+                args.String("thread_id"),
+                args.String("reply_to"),
+                args.String("idempotency_key"),
+                ct).ConfigureAwait(false);
+            MeshMessage message = result.Message;
+            return Success(new SendReceipt(message.MessageId, message.Seq, message.Timestamp), MeshfleetJsonContext.Default.SendReceipt);
+        });
+
+    private MeshTool GetInbox() => new(
+        new Tool
+        {
+            Name = "get_inbox",
+            Description =
+                "Read your inbox, oldest first. Pass since = next_since from your previous call to get only newer messages " +
+                "(exclusive; omit it to start from the beginning). Example: {\"agent_id\":\"reviewer\",\"since\":42}",
+            InputSchema = ToolSchemas.GetInboxInput,
+            OutputSchema = ToolSchemas.GetInboxOutput,
+            Annotations = new ToolAnnotations { Title = "Read inbox", ReadOnlyHint = true, DestructiveHint = false, IdempotentHint = true, OpenWorldHint = false },
+        },
+        ["agent_id", "since", "limit"],
+        async (args, ct) =>
+        {
+            InboxPage page = await _mesh.GetInboxAsync(args.String("agent_id"), args.Integer("since"), args.Integer("limit"), ct).ConfigureAwait(false);
+            return Success(page, MeshfleetJsonContext.Default.InboxPage);
+        });
+
+    private MeshTool SubscribeInbox() => new(
+        new Tool
+        {
+            Name = "subscribe_inbox",
+            Description =
+                "Get an SSE URL that pushes your inbox live: open it with HTTP GET; each message is an 'event: message' whose id is its seq. " +
+                "Reconnect with header Last-Event-ID (or ?since=seq) to resume without gaps. No HTTP streaming in your client? Poll get_inbox. " +
+                "Example: {\"agent_id\":\"reviewer\"}",
+            InputSchema = ToolSchemas.SubscribeInboxInput,
+            OutputSchema = ToolSchemas.SubscribeInboxOutput,
+            Annotations = new ToolAnnotations { Title = "Stream inbox (SSE)", ReadOnlyHint = true, DestructiveHint = false, IdempotentHint = true, OpenWorldHint = false },
+        },
+        ["agent_id"],
+        async (args, ct) =>
+        {
+            string agent = InputRules.AgentId(args.String("agent_id"), "agent_id");
+            string baseUrl = await _locator.ResolveStreamBaseAsync(ct).ConfigureAwait(false);
+            var ticket = new StreamTicket(
+                StreamUrl: $"{baseUrl}/inbox/{agent}/stream",
+                AgentId: agent,
+                Event: "message",
+                ResumeWith: "Last-Event-ID header or ?since=<seq>",
+                HeartbeatSeconds: (int)_settings.Heartbeat.TotalSeconds);
+            return Success(ticket, MeshfleetJsonContext.Default.StreamTicket);
+        });
+
+    private static CallToolResult Success<T>(T value, JsonTypeInfo<T> type)
+    {
+        JsonElement structured = JsonSerializer.SerializeToElement(value, type);
+        return new CallToolResult
+        {
+            StructuredContent = structured,
+            Content = [new TextContentBlock { Text = structured.GetRawText() }],
+        };
+    }
+
+    private static CallToolResult Failure(string message) => new()
+    {
+        IsError = true,
+        Content = [new TextContentBlock { Text = message }],
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed")]
+    private static partial void LogToolFailed(ILogger logger, string tool, Exception exception);
+}

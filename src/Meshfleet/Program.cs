@@ -1,0 +1,57 @@
+using Meshfleet;
+using Meshfleet.Cli;
+using Meshfleet.Configuration;
+using Meshfleet.Hosting;
+using Meshfleet.Storage.Sqlite;
+using Microsoft.Extensions.Hosting;
+
+MeshfleetSettings settings;
+List<string> rest;
+try
+{
+    settings = SettingsCatalog.Resolve(args, Environment.GetEnvironmentVariable, out rest);
+}
+catch (SettingsException ex)
+{
+    Console.Error.WriteLine("meshfleet: " + ex.Message);
+    return 2;
+}
+
+string command = rest.Count > 0 ? rest[0] : string.Empty;
+List<string> commandArgs = rest.Skip(1).ToList();
+switch (command)
+{
+    case "--version" or "-v" or "version":
+        Console.WriteLine(ProductInfo.Version);
+        return 0;
+    case "--help" or "-h" or "help":
+        Console.WriteLine(HelpText.Render());
+        return 0;
+    case "export":
+        return await LedgerCommands.ExportAsync(settings, commandArgs, CancellationToken.None);
+    case "import":
+        return await LedgerCommands.ImportAsync(settings, commandArgs, CancellationToken.None);
+    case "demo":
+        return await DemoCommand.RunAsync(CancellationToken.None);
+    case "" or "serve":
+        if (commandArgs.Count > 0)
+        {
+            Console.Error.WriteLine($"meshfleet: unexpected '{commandArgs[0]}'. See meshfleet --help.");
+            return 2;
+        }
+
+        try
+        {
+            using IHost host = MeshHost.Build(settings, new ServeMode(ServeMcpOverHttp: command == "serve"));
+            await host.RunAsync();
+            return 0;
+        }
+        catch (StoreVersionException ex)
+        {
+            Console.Error.WriteLine("meshfleet: " + ex.Message);
+            return 1;
+        }
+    default:
+        Console.Error.WriteLine($"meshfleet: unknown command or flag '{command}'. See meshfleet --help.");
+        return 2;
+}
