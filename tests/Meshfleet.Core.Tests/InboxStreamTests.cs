@@ -1,0 +1,124 @@
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Meshfleet.Core.Streaming;
+using Meshfleet.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Meshfleet.Core.Tests;
+
+/// <summary>The seam between replay from the store and live push, over a real SQLite store.</summary>
+public sealed class InboxStreamTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("meshfleet-stream-").FullName;
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+    private SqliteMessageStore _store = null!;
+    private StreamHub _hub = null!;
+    private Mesh _mesh = null!;
+    private Task _pump = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db") }, TimeProvider.System);
+        _hub = new StreamHub(new StreamHubOptions { SubscriberBuffer = 10_000 });
+        _mesh = new Mesh(_store, _hub, new MeshLimits(), TimeProvider.System);
+        await Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _timeout.CancelAsync();
+        await _pump;
+        await _store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        _timeout.Dispose();
+    }
+
+    private async Task StartPumpAsync() => _pump = await new DeliveryPump(_store, _hub).StartAsync(_timeout.Token);
+
+    private async Task<MeshMessage> SendAsync(string to, string payload) =>
+        (await _mesh.SendAsync("a", to, payload, null, null, null, _timeout.Token)).Message;
+
+    [Fact]
+    public async Task Stream_replays_after_cursor_then_goes_live_without_gap_or_duplicate()
+    {
+        var sent = new List<MeshMessage>();
+        for (int i = 0; i < 5; i++)
+        {
+            sent.Add(await SendAsync("b", $"old {i}"));
+        }
+
+        await StartPumpAsync();
+        using InboxStream stream = _mesh.OpenStream("b", sent[1].Seq)!;
+        await using IAsyncEnumerator<MeshMessage> reader = stream.ReadAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        var received = new List<MeshMessage>();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(await reader.MoveNextAsync());
+            received.Add(reader.Current);
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            sent.Add(await SendAsync("b", $"new {i}"));
+            Assert.True(await reader.MoveNextAsync());
+            received.Add(reader.Current);
+        }
+
+        Assert.Equal(sent.Skip(2), received);
+    }
+
+    [Fact]
+    public async Task Messages_sent_while_replaying_arrive_exactly_once_in_order()
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            await SendAsync("b", $"backlog {i}");
+        }
+
+        await StartPumpAsync();
+        using InboxStream stream = _mesh.OpenStream("b", 0)!;
+        Task<List<MeshMessage>> sending = Task.Run(async () =>
+        {
+            var live = new List<MeshMessage>();
+            for (int i = 0; i < 200; i++)
+            {
+                live.Add(await SendAsync(i % 3 == 0 ? "c" : "b", $"live {i}"));
+            }
+
+            return live;
+        });
+
+        int expected = 300 + Enumerable.Range(0, 200).Count(i => i % 3 != 0);
+        var received = new List<long>();
+        await foreach (MeshMessage message in stream.ReadAsync(_timeout.Token))
+        {
+            received.Add(message.Seq);
+            if (received.Count == expected)
+            {
+                break;
+            }
+        }
+
+        await sending;
+
+        IReadOnlyList<MeshMessage> stored = await _store.ReadInboxAsync("b", 0, 1000, _timeout.Token);
+        Assert.Equal(stored.Select(m => m.Seq), received);
+    }
+
+    [Fact]
+    public async Task Cursor_ahead_of_the_store_skips_what_it_already_has()
+    {
+        MeshMessage first = await SendAsync("b", "one");
+        MeshMessage second = await SendAsync("b", "two");
+        await StartPumpAsync();
+        using InboxStream stream = _mesh.OpenStream("b", second.Seq)!;
+        await using IAsyncEnumerator<MeshMessage> reader = stream.ReadAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        ValueTask<bool> next = reader.MoveNextAsync();
+        MeshMessage third = await SendAsync("b", "three");
+        Assert.True(await next);
+        Assert.Equal(third, reader.Current);
+        Assert.True(first.Seq < second.Seq);
+    }
+}

@@ -1,0 +1,91 @@
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Streaming;
+using Xunit;
+
+namespace Meshfleet.Core.Tests;
+
+public sealed class StreamHubTests
+{
+    private static MeshMessage Message(long seq, string to = "b") => new($"msg_{seq}", seq, "a", to, $"p{seq}", 1000 + seq);
+
+    [Fact]
+    public void Sixth_stream_of_an_agent_is_refused_and_others_are_unaffected()
+    {
+        var hub = new StreamHub(new StreamHubOptions { MaxStreamsPerAgent = 5 });
+        var open = Enumerable.Range(0, 5).Select(_ => hub.TryOpen("b")).ToList();
+
+        Assert.All(open, Assert.NotNull);
+        Assert.Null(hub.TryOpen("b"));
+        Assert.NotNull(hub.TryOpen("c"));
+        Assert.Equal(5, hub.CountStreams("b"));
+
+        open[0]!.Dispose();
+        Assert.NotNull(hub.TryOpen("b"));
+    }
+
+    [Fact]
+    public void Publish_reaches_only_the_recipients_streams_in_order()
+    {
+        var hub = new StreamHub(new StreamHubOptions());
+        InboxSubscription b = hub.TryOpen("b")!;
+        InboxSubscription c = hub.TryOpen("c")!;
+
+        hub.Publish(Message(1, "b"));
+        hub.Publish(Message(2, "c"));
+        hub.Publish(Message(3, "b"));
+
+        Assert.True(b.Live.TryRead(out MeshMessage? first));
+        Assert.True(b.Live.TryRead(out MeshMessage? second));
+        Assert.False(b.Live.TryRead(out _));
+        Assert.Equal([1L, 3L], [first!.Seq, second!.Seq]);
+        Assert.True(c.Live.TryRead(out MeshMessage? forC));
+        Assert.Equal(2, forC!.Seq);
+    }
+
+    [Fact]
+    public void Full_subscriber_is_dropped_without_blocking_publish_or_other_subscribers()
+    {
+        var hub = new StreamHub(new StreamHubOptions { SubscriberBuffer = 2 });
+        InboxSubscription slow = hub.TryOpen("b")!;
+        InboxSubscription fast = hub.TryOpen("b")!;
+        var fastSeen = new List<long>();
+
+        for (long seq = 1; seq <= 5; seq++)
+        {
+            hub.Publish(Message(seq));
+            while (fast.Live.TryRead(out MeshMessage? m))
+            {
+                fastSeen.Add(m.Seq);
+            }
+        }
+
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], fastSeen);
+        Assert.NotNull(slow.DropReason);
+        var slowSeen = new List<long>();
+        while (slow.Live.TryRead(out MeshMessage? m))
+        {
+            slowSeen.Add(m.Seq);
+        }
+
+        Assert.Equal([1L, 2L], slowSeen);
+        Assert.True(slow.Live.Completion.IsCompleted);
+        Assert.Equal(1, hub.CountStreams("b"));
+    }
+
+    [Fact]
+    public void Publish_ignores_seqs_at_or_below_the_cursor()
+    {
+        var hub = new StreamHub(new StreamHubOptions());
+        hub.StartAt(10);
+        InboxSubscription b = hub.TryOpen("b")!;
+        Assert.Equal(10, b.ReplayUpTo);
+
+        hub.Publish(Message(9));
+        hub.Publish(Message(10));
+        hub.Publish(Message(11));
+
+        Assert.True(b.Live.TryRead(out MeshMessage? only));
+        Assert.Equal(11, only!.Seq);
+        Assert.False(b.Live.TryRead(out _));
+    }
+}

@@ -1,0 +1,79 @@
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
+using Meshfleet.Storage.Compliance;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Meshfleet.Storage.Sqlite.Tests;
+
+public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("meshfleet-store-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "nested", "mesh.db");
+
+    protected override IMessageStore OpenStore() => SqliteMessageStore.Open(
+        new SqliteStoreOptions { Path = DatabasePath, PollInterval = TimeSpan.FromSeconds(30) },
+        TimeProvider.System);
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Store_file_is_in_wal_mode_with_current_schema_version()
+    {
+        await using var store = (SqliteMessageStore)OpenStore();
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync();
+        Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode"));
+        Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA user_version"));
+        Assert.Equal("ok", await store.CheckIntegrityAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Store_from_a_newer_meshfleet_is_refused_with_the_version_needed()
+    {
+        await using (IMessageStore store = OpenStore())
+        {
+            await store.AppendAsync(Draft("a", "b", "kept"), CancellationToken.None);
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await connection.OpenAsync();
+            await using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        StoreVersionException refused = Assert.Throws<StoreVersionException>(() => OpenStore());
+        Assert.Contains("schema version 99", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("up to version 1", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_finds_another_handles_append_by_polling_when_no_wake_arrives()
+    {
+        await using SqliteMessageStore reader = SqliteMessageStore.Open(
+            new SqliteStoreOptions { Path = DatabasePath, PollInterval = TimeSpan.FromMilliseconds(20) }, TimeProvider.System);
+        await using IMessageStore writer = OpenStore();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using IAsyncEnumerator<MeshMessage> tail = reader.TailAsync(0, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        ValueTask<bool> next = tail.MoveNextAsync();
+        MeshMessage sent = (await writer.AppendAsync(Draft("a", "b", "no wake"), CancellationToken.None)).Message;
+        Assert.True(await next);
+        Assert.Equal(sent, tail.Current);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+}
