@@ -17,6 +17,8 @@ public sealed record MeshfleetSettings
 
     public int MaxPayloadBytes { get; init; } = 256 * 1024;
 
+    public long MaxRequestBytes { get; init; } = 4 * 1024 * 1024;
+
     public bool SyncEveryCommit { get; init; }
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -26,6 +28,9 @@ public sealed record MeshfleetSettings
     public string? Token { get; init; }
 
     public string LogLevel { get; init; } = "information";
+
+    /// <summary>True when the listener is reachable only from this machine.</summary>
+    public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);
 
     /// <summary>The base URL clients use to reach the listener.</summary>
     public string PublicBaseUrl

@@ -27,11 +27,13 @@ internal static class SettingsCatalog
             (s, v) => s with { SubscriberBuffer = Int(v, "MESHFLEET_SUBSCRIBER_BUFFER", "--subscriber-buffer", 1, 1_000_000) }),
         new("MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", "262144", "Largest message payload, in UTF-8 bytes.",
             (s, v) => s with { MaxPayloadBytes = Int(v, "MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", 1, 64 * 1024 * 1024) }),
+        new("MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", "4194304", "Largest HTTP request body on /mcp; larger ones get 413.",
+            (s, v) => s with { MaxRequestBytes = Int(v, "MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", 1024, 256 * 1024 * 1024) }),
         new("MESHFLEET_POLL_MS", "--poll-ms", "250", "Milliseconds between store checks when no wake-up arrives (safety net for other processes' sends).",
             (s, v) => s with { PollInterval = TimeSpan.FromMilliseconds(Int(v, "MESHFLEET_POLL_MS", "--poll-ms", 5, 60_000)) }),
         new("MESHFLEET_ALLOWED_HOSTS", "--allowed-hosts", "(loopback names)", "Comma-separated extra host names accepted in Host and Origin headers.",
             (s, v) => s with { AllowedHosts = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
-        new("MESHFLEET_TOKEN", "--token", "(none)", "Bearer token required on every HTTP endpoint but /healthz when set.",
+        new("MESHFLEET_TOKEN", "--token", "(none)", "Bearer token required on every HTTP endpoint but /healthz when set (16+ characters).",
             (s, v) => s with { Token = string.IsNullOrEmpty(v) ? null : v }),
         new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
             (s, v) => s with { LogLevel = LogLevel(v) }),
@@ -84,7 +86,30 @@ internal static class SettingsCatalog
             settings = definition.Apply(settings, value);
         }
 
+        Validate(settings);
         return settings;
+    }
+
+    /// <summary>Refuses combinations that would be unsafe, naming the fix.</summary>
+    public static void Validate(MeshfleetSettings settings)
+    {
+        if (!settings.BindsLoopbackOnly && settings.Token is null)
+        {
+            throw new SettingsException(
+                $"MESHFLEET_SSE_HOST / --sse-host is {settings.SseHost}, which other machines can reach, but no token is set, so anyone could read every inbox. " +
+                "Set MESHFLEET_TOKEN (for example: export MESHFLEET_TOKEN=$(openssl rand -hex 32)) or bind 127.0.0.1.");
+        }
+
+        if (settings.Token is { Length: < 16 })
+        {
+            throw new SettingsException("MESHFLEET_TOKEN / --token is shorter than 16 characters; use a long random value, for example: openssl rand -hex 32.");
+        }
+
+        if (settings.MaxRequestBytes < settings.MaxPayloadBytes + 1024)
+        {
+            throw new SettingsException(
+                $"MESHFLEET_MAX_REQUEST_BYTES ({settings.MaxRequestBytes}) must exceed MESHFLEET_MAX_PAYLOAD_BYTES ({settings.MaxPayloadBytes}) plus room for the JSON-RPC envelope; raise it.");
+        }
     }
 
     /// <summary>The settings part of --help.</summary>

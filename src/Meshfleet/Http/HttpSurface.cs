@@ -17,8 +17,6 @@ namespace Meshfleet.Http;
 /// </summary>
 internal static class HttpSurface
 {
-    public const long MaxRequestBodyBytes = 4 * 1024 * 1024;
-
     public static WebApplication Build(MeshfleetSettings settings, Mesh mesh, IMessageStore store, ToolCatalog catalog, bool serveMcp)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -26,7 +24,7 @@ internal static class HttpSurface
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
             kestrel.Listen(IPAddress.Parse(settings.SseHost), settings.SsePort);
         });
         builder.Services.AddSingleton(settings);
@@ -36,11 +34,20 @@ internal static class HttpSurface
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MeshfleetJsonContext.Default));
         if (serveMcp)
         {
-            builder.Services.AddMeshfleetMcp(catalog).WithHttpTransport(o => o.Stateless = true);
+            builder.Services.AddMeshfleetMcp(catalog).WithHttpTransport(o => o.Stateless = false);
         }
 
         WebApplication app = builder.Build();
         app.UseMiddleware<HostValidationMiddleware>();
+        app.UseRouting();
+        app.UseMiddleware<BearerTokenMiddleware>();
+        if (serveMcp)
+        {
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal),
+                branch => branch.UseMiddleware<McpRequestGuard>(settings.MaxRequestBytes));
+        }
+
         app.MapGet("/healthz", () => TypedResults.Json(
             new HealthReport("ok", ProductInfo.Version, store.StoreId, Environment.ProcessId, mesh.Hub.Cursor),
             MeshfleetJsonContext.Default.HealthReport));

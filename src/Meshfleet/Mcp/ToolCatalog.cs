@@ -4,6 +4,7 @@ using Meshfleet.Configuration;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Hosting;
+using Meshfleet.Http;
 using Meshfleet.Json;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
@@ -28,6 +29,7 @@ internal sealed partial class ToolCatalog
     private readonly MeshfleetSettings _settings;
     private readonly ILogger<ToolCatalog> _logger;
     private readonly Dictionary<string, MeshTool> _tools;
+    private readonly StreamCapability? _capability;
 
     public ToolCatalog(Mesh mesh, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
     {
@@ -35,6 +37,7 @@ internal sealed partial class ToolCatalog
         _locator = locator;
         _settings = settings;
         _logger = logger;
+        _capability = settings.Token is { } token ? new StreamCapability(token) : null;
         _tools = new[] { SendMessage(), GetInbox(), SubscribeInbox() }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
         Definitions = _tools.Values.Select(t => t.Definition).ToList();
     }
@@ -140,7 +143,9 @@ internal sealed partial class ToolCatalog
             string agent = InputRules.AgentId(args.String("agent_id"), "agent_id");
             string baseUrl = await _locator.ResolveStreamBaseAsync(ct).ConfigureAwait(false);
             var ticket = new StreamTicket(
-                StreamUrl: $"{baseUrl}/inbox/{agent}/stream",
+                StreamUrl: _capability is null
+                    ? $"{baseUrl}/inbox/{agent}/stream"
+                    : $"{baseUrl}/inbox/{agent}/stream?{StreamCapability.QueryName}={_capability.Issue(agent)}",
                 AgentId: agent,
                 Event: "message",
                 ResumeWith: "Last-Event-ID header or ?since=<seq>",

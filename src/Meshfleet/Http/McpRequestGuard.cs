@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Meshfleet.Http;
+
+/// <summary>
+/// In front of POST /mcp: a body over the limit gets 413 JSON, and a body that is not JSON gets a JSON-RPC parse error
+/// (-32700, HTTP 400), before the MCP handler sees either.
+/// </summary>
+internal sealed class McpRequestGuard
+{
+    private readonly RequestDelegate _next;
+    private readonly long _limit;
+
+    public McpRequestGuard(RequestDelegate next, long limit)
+    {
+        _next = next;
+        _limit = limit;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        HttpRequest request = context.Request;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            await _next(context);
+            return;
+        }
+
+        if (request.ContentLength > _limit)
+        {
+            await TooLargeAsync(context);
+            return;
+        }
+
+        request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: _limit);
+        var body = new MemoryStream();
+        try
+        {
+            await request.Body.CopyToAsync(body, context.RequestAborted);
+        }
+        catch (IOException)
+        {
+            // Kestrel's BadHttpRequestException (body over the server limit) is an IOException too.
+            await TooLargeAsync(context);
+            return;
+        }
+
+        if (!IsJson(body.GetBuffer().AsSpan(0, (int)body.Length), out string? problem))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(
+                $$$"""{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the body is not valid JSON ({{{JsonEncodedText.Encode(problem!)}}}). Send one JSON-RPC message per POST."}}""",
+                context.RequestAborted);
+            return;
+        }
+
+        request.Body.Position = 0;
+        await _next(context);
+    }
+
+    private Task TooLargeAsync(HttpContext context) => HttpErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+        $"The request body is over {_limit} bytes (MESHFLEET_MAX_REQUEST_BYTES). Send smaller messages, or a reference to the data.");
+
+    private static bool IsJson(ReadOnlySpan<byte> body, out string? problem)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            problem = reader.BytesConsumed == 0 ? "empty body" : null;
+            return problem is null;
+        }
+        catch (JsonException ex)
+        {
+            problem = ex.Message.Split('.')[0];
+            return false;
+        }
+    }
+}
