@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -8,10 +9,13 @@ namespace Meshfleet.Bench;
 /// <summary>A meshfleet process under measurement, on a temporary store.</summary>
 internal sealed class BenchNode : IAsyncDisposable
 {
-    private BenchNode(McpClient client, TaskCompletionSource listening)
+    private readonly Process? _serve;
+
+    private BenchNode(McpClient client, TaskCompletionSource listening, Process? serve = null)
     {
         Client = client;
         Listening = listening.Task;
+        _serve = serve;
     }
 
     public McpClient Client { get; }
@@ -42,6 +46,44 @@ internal sealed class BenchNode : IAsyncDisposable
         return new BenchNode(client, listening);
     }
 
+    /// <summary>Starts <c>meshfleet serve</c> and connects over Streamable HTTP, with a bearer token when given.</summary>
+    public static async Task<BenchNode> StartServeAsync(string binary, string database, int port, string? token)
+    {
+        var info = new ProcessStartInfo(binary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("serve");
+        info.Environment["MESHFLEET_DB"] = database;
+        info.Environment["MESHFLEET_SSE_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        if (token is not null)
+        {
+            info.Environment["MESHFLEET_TOKEN"] = token;
+        }
+
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Process process = Process.Start(info)!;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("SSE listening", StringComparison.Ordinal) == true)
+            {
+                listening.TrySetResult();
+            }
+        };
+        process.BeginErrorReadLine();
+        await listening.Task;
+        var headers = new Dictionary<string, string>();
+        if (token is not null)
+        {
+            headers["Authorization"] = "Bearer " + token;
+        }
+
+        McpClient client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri($"http://127.0.0.1:{port}/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = headers,
+        }));
+        return new BenchNode(client, listening, process);
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -51,5 +93,14 @@ internal sealed class BenchNode : IAsyncDisposable
 
     public static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100 * sorted.Count) - 1)];
 
-    public ValueTask DisposeAsync() => Client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        if (_serve is not null)
+        {
+            _serve.Kill();
+            await _serve.WaitForExitAsync();
+            _serve.Dispose();
+        }
+    }
 }

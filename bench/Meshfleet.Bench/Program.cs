@@ -21,6 +21,9 @@ if (!File.Exists(binary))
 
 Console.WriteLine($"Meshfleet bench, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, binary {Path.GetFullPath(binary)}");
 await StartupScenario.RunAsync(binary, runs: 10);
-await PushLatencyScenario.RunAsync(binary, sends, crossProcess: false);
-await PushLatencyScenario.RunAsync(binary, sends, crossProcess: true);
+foreach (PushLatencyScenario.Transport transport in Enum.GetValues<PushLatencyScenario.Transport>())
+{
+    await PushLatencyScenario.RunAsync(binary, sends, transport);
+}
+
 return 0;

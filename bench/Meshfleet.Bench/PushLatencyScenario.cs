@@ -11,24 +11,46 @@ namespace Meshfleet.Bench;
 /// </summary>
 internal static class PushLatencyScenario
 {
-    public static async Task RunAsync(string binary, int sends, bool crossProcess)
+    /// <summary>How the sender reaches the mesh.</summary>
+    public enum Transport
     {
+        Stdio,
+        StdioOtherProcess,
+        Http,
+        HttpWithToken,
+    }
+
+    public static async Task RunAsync(string binary, int sends, Transport transport)
+    {
+        const string token = "bench-token-0123456789abcdef";
         string directory = Directory.CreateTempSubdirectory("meshfleet-bench-").FullName;
         int port = BenchNode.FreePort();
         string database = Path.Combine(directory, "mesh.db");
         try
         {
-            await using BenchNode hub = await BenchNode.StartAsync(binary, database, port);
+            await using BenchNode hub = transport switch
+            {
+                Transport.Http => await BenchNode.StartServeAsync(binary, database, port, token: null),
+                Transport.HttpWithToken => await BenchNode.StartServeAsync(binary, database, port, token),
+                _ => await BenchNode.StartAsync(binary, database, port),
+            };
             await hub.Listening;
-            await using BenchNode? second = crossProcess ? await BenchNode.StartAsync(binary, database, port) : null;
+            await using BenchNode? second = transport == Transport.StdioOtherProcess ? await BenchNode.StartAsync(binary, database, port) : null;
             BenchNode sender = second ?? hub;
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            using HttpResponseMessage response = await http.GetAsync($"http://127.0.0.1:{port}/inbox/bench-b/stream", HttpCompletionOption.ResponseHeadersRead);
+            using var open = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/inbox/bench-b/stream");
+            if (transport == Transport.HttpWithToken)
+            {
+                open.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using HttpResponseMessage response = await http.SendAsync(open, HttpCompletionOption.ResponseHeadersRead);
             await using Stream stream = await response.Content.ReadAsStreamAsync();
             var events = new EventCounter(stream);
             await events.ReadPreambleAsync();
 
+            var callToAck = new List<double>(sends);
             var callToPush = new List<double>(sends);
             var ackToPush = new List<double>(sends);
             var payload = new Dictionary<string, object?> { ["from_agent_id"] = "bench-a", ["to_agent_id"] = "bench-b", ["payload"] = "ping" };
@@ -47,15 +69,24 @@ internal static class PushLatencyScenario
                 if (i >= 50)
                 {
                     callToPush.Add(Stopwatch.GetElapsedTime(start, arrived).TotalMilliseconds);
+                    callToAck.Add(Stopwatch.GetElapsedTime(start, acked).TotalMilliseconds);
                     ackToPush.Add((arrived - acked) * 1000.0 / Stopwatch.Frequency);
                 }
             }
 
             callToPush.Sort();
             ackToPush.Sort();
-            string label = crossProcess ? "cross-process push (send via process 2, stream from hub)" : "push (send and stream on the hub)";
+            callToAck.Sort();
+            double sendsPerSecond = sends / (callToAck.Sum() / 1000);
+            string label = transport switch
+            {
+                Transport.StdioOtherProcess => "stdio MCP, cross-process (send via process 2, stream from the hub)",
+                Transport.Http => "HTTP MCP (meshfleet serve), no token",
+                Transport.HttpWithToken => "HTTP MCP (meshfleet serve), bearer token",
+                _ => "stdio MCP (send and stream on the hub)",
+            };
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{label}, {sends} sends: call->push p50 {BenchNode.Percentile(callToPush, 50):F3} ms, p99 {BenchNode.Percentile(callToPush, 99):F3} ms, p99.9 {BenchNode.Percentile(callToPush, 99.9):F3} ms; ack->push p50 {BenchNode.Percentile(ackToPush, 50):F3} ms, p99 {BenchNode.Percentile(ackToPush, 99):F3} ms"));
+                $"{label}, {sends} sends: call->push p50 {BenchNode.Percentile(callToPush, 50):F3} ms, p99 {BenchNode.Percentile(callToPush, 99):F3} ms, p99.9 {BenchNode.Percentile(callToPush, 99.9):F3} ms; ack->push p50 {BenchNode.Percentile(ackToPush, 50):F3} ms, p99 {BenchNode.Percentile(ackToPush, 99):F3} ms; call->ack p50 {BenchNode.Percentile(callToAck, 50):F3} ms (one client in sequence: {sendsPerSecond:F0} sends/s)"));
         }
         finally
         {
