@@ -26,6 +26,44 @@ internal static class SchemaMigrations
         CREATE INDEX messages_by_recipient ON messages (to_agent_id, seq);
         CREATE UNIQUE INDEX messages_by_idempotency_key ON messages (from_agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
         """,
+
+        // v2: fleets, agents with their presence facts, and delivery state (pushes, acks, redeliveries, dead letters).
+        """
+        CREATE TABLE fleets (
+            fleet_id TEXT PRIMARY KEY,
+            description TEXT,
+            request_timeout_seconds INTEGER NOT NULL,
+            heartbeat_timeout_seconds INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE agents (
+            agent_id TEXT PRIMARY KEY,
+            name TEXT,
+            role TEXT,
+            description TEXT,
+            fleet_id TEXT,
+            registered_at INTEGER NOT NULL,
+            heartbeat_at INTEGER,
+            streams INTEGER NOT NULL DEFAULT 0,
+            streams_seen_at INTEGER,
+            offline_reported_at INTEGER
+        ) STRICT;
+        CREATE INDEX agents_by_fleet ON agents (fleet_id);
+        CREATE TABLE deliveries (
+            message_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            from_agent_id TEXT NOT NULL,
+            to_agent_id TEXT NOT NULL,
+            requires_ack INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            pushed_streams INTEGER NOT NULL DEFAULT 0,
+            first_pushed_at INTEGER,
+            last_pushed_at INTEGER,
+            acked_at INTEGER,
+            dead_lettered_at INTEGER
+        ) STRICT;
+        CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE requires_ack = 1 AND acked_at IS NULL AND dead_lettered_at IS NULL;
+        """,
     ];
 
     public static int Latest => Steps.Length;

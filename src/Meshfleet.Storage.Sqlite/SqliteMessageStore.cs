@@ -109,6 +109,13 @@ public sealed class SqliteMessageStore : IMessageStore
             }
         }
 
+        MeshMessage message = Insert(transaction, draft);
+        transaction.Commit();
+        return new AppendResult(message, Duplicate: false);
+    }
+
+    private MeshMessage Insert(SqliteTransaction transaction, MessageDraft draft)
+    {
         using SqliteCommand insert = _writer.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
@@ -124,9 +131,96 @@ public sealed class SqliteMessageStore : IMessageStore
         insert.Parameters.AddWithValue("$reply", (object?)draft.ReplyTo ?? DBNull.Value);
         insert.Parameters.AddWithValue("$key", (object?)draft.IdempotencyKey ?? DBNull.Value);
         long seq = (long)insert.ExecuteScalar()!;
-        transaction.Commit();
-        var message = new MeshMessage(draft.MessageId, seq, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
-        return new AppendResult(message, Duplicate: false);
+        if (draft.AckDueAt is { } due)
+        {
+            using SqliteCommand track = _writer.CreateCommand();
+            track.Transaction = transaction;
+            track.CommandText = """
+                INSERT INTO deliveries (message_id, seq, from_agent_id, to_agent_id, requires_ack, next_attempt_at)
+                VALUES ($id, $seq, $from, $to, 1, $due)
+                """;
+            track.Parameters.AddWithValue("$id", draft.MessageId);
+            track.Parameters.AddWithValue("$seq", seq);
+            track.Parameters.AddWithValue("$from", draft.FromAgentId);
+            track.Parameters.AddWithValue("$to", draft.ToAgentId);
+            track.Parameters.AddWithValue("$due", due);
+            track.ExecuteNonQuery();
+        }
+
+        return new MeshMessage(draft.MessageId, seq, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<MeshMessage>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken)
+    {
+        var messages = new List<MeshMessage>(drafts.Count);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            foreach (MessageDraft draft in drafts)
+            {
+                messages.Add(Insert(transaction, draft));
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (messages.Count > 0)
+        {
+            _tail.Wake();
+        }
+
+        return messages;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<MeshMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<MeshMessage> found = await QueryAsync(
+            $"SELECT {Columns} FROM messages WHERE message_id = $id",
+            command => command.Parameters.AddWithValue("$id", messageId),
+            cancellationToken).ConfigureAwait(false);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    /// <summary>Runs a write in its own immediate transaction on the shared write connection.</summary>
+    internal async ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            T result = write(_writer, transaction);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Runs a read on a pooled connection of its own.</summary>
+    internal async ValueTask<List<T>> ReadAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command);
+        await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
     }
 
     /// <inheritdoc />
@@ -243,22 +337,8 @@ public sealed class SqliteMessageStore : IMessageStore
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
 
-    private async ValueTask<IReadOnlyList<MeshMessage>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var messages = new List<MeshMessage>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            messages.Add(ReadMessage(reader));
-        }
-
-        return messages;
-    }
+    private async ValueTask<IReadOnlyList<MeshMessage>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        await ReadAsync(sql, bind, ReadMessage, cancellationToken).ConfigureAwait(false);
 
     private static MeshMessage ReadMessage(SqliteDataReader reader) => new(
         MessageId: reader.GetString(1),

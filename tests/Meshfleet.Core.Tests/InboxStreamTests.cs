@@ -1,3 +1,4 @@
+using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
@@ -21,7 +22,7 @@ public sealed class InboxStreamTests : IAsyncLifetime
     {
         _store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db") }, TimeProvider.System);
         _hub = new StreamHub(new StreamHubOptions { SubscriberBuffer = 10_000 });
-        _mesh = new Mesh(_store, _hub, new MeshLimits(), TimeProvider.System);
+        _mesh = new Mesh(_store, new SqliteRegistry(_store), _hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         await Task.CompletedTask;
     }
 
@@ -51,19 +52,19 @@ public sealed class InboxStreamTests : IAsyncLifetime
 
         await StartPumpAsync();
         using InboxStream stream = _mesh.OpenStream("b", sent[1].Seq)!;
-        await using IAsyncEnumerator<MeshMessage> reader = stream.ReadAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        await using IAsyncEnumerator<InboxEvent> reader = stream.ReadAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
         var received = new List<MeshMessage>();
         for (int i = 0; i < 3; i++)
         {
             Assert.True(await reader.MoveNextAsync());
-            received.Add(reader.Current);
+            received.Add(reader.Current.Message);
         }
 
         for (int i = 0; i < 3; i++)
         {
             sent.Add(await SendAsync("b", $"new {i}"));
             Assert.True(await reader.MoveNextAsync());
-            received.Add(reader.Current);
+            received.Add(reader.Current.Message);
         }
 
         Assert.Equal(sent.Skip(2), received);
@@ -92,9 +93,9 @@ public sealed class InboxStreamTests : IAsyncLifetime
 
         int expected = 300 + Enumerable.Range(0, 200).Count(i => i % 3 != 0);
         var received = new List<long>();
-        await foreach (MeshMessage message in stream.ReadAsync(_timeout.Token))
+        await foreach (InboxEvent item in stream.ReadAsync(_timeout.Token))
         {
-            received.Add(message.Seq);
+            received.Add(item.Message.Seq);
             if (received.Count == expected)
             {
                 break;
@@ -114,11 +115,11 @@ public sealed class InboxStreamTests : IAsyncLifetime
         MeshMessage second = await SendAsync("b", "two");
         await StartPumpAsync();
         using InboxStream stream = _mesh.OpenStream("b", second.Seq)!;
-        await using IAsyncEnumerator<MeshMessage> reader = stream.ReadAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        await using IAsyncEnumerator<InboxEvent> reader = stream.ReadAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
         ValueTask<bool> next = reader.MoveNextAsync();
         MeshMessage third = await SendAsync("b", "three");
         Assert.True(await next);
-        Assert.Equal(third, reader.Current);
+        Assert.Equal(third, reader.Current.Message);
         Assert.True(first.Seq < second.Seq);
     }
 }

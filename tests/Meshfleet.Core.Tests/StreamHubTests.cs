@@ -34,12 +34,12 @@ public sealed class StreamHubTests
         hub.Publish(Message(2, "c"));
         hub.Publish(Message(3, "b"));
 
-        Assert.True(b.Live.TryRead(out MeshMessage? first));
-        Assert.True(b.Live.TryRead(out MeshMessage? second));
+        Assert.True(b.Live.TryRead(out InboxEvent first));
+        Assert.True(b.Live.TryRead(out InboxEvent second));
         Assert.False(b.Live.TryRead(out _));
-        Assert.Equal([1L, 3L], [first!.Seq, second!.Seq]);
-        Assert.True(c.Live.TryRead(out MeshMessage? forC));
-        Assert.Equal(2, forC!.Seq);
+        Assert.Equal([1L, 3L], [first.Message.Seq, second.Message.Seq]);
+        Assert.True(c.Live.TryRead(out InboxEvent forC));
+        Assert.Equal(2, forC.Message.Seq);
     }
 
     [Fact]
@@ -53,18 +53,18 @@ public sealed class StreamHubTests
         for (long seq = 1; seq <= 5; seq++)
         {
             hub.Publish(Message(seq));
-            while (fast.Live.TryRead(out MeshMessage? m))
+            while (fast.Live.TryRead(out InboxEvent m))
             {
-                fastSeen.Add(m.Seq);
+                fastSeen.Add(m.Message.Seq);
             }
         }
 
         Assert.Equal([1L, 2L, 3L, 4L, 5L], fastSeen);
         Assert.NotNull(slow.DropReason);
         var slowSeen = new List<long>();
-        while (slow.Live.TryRead(out MeshMessage? m))
+        while (slow.Live.TryRead(out InboxEvent m))
         {
-            slowSeen.Add(m.Seq);
+            slowSeen.Add(m.Message.Seq);
         }
 
         Assert.Equal([1L, 2L], slowSeen);
@@ -84,8 +84,8 @@ public sealed class StreamHubTests
         hub.Publish(Message(10));
         hub.Publish(Message(11));
 
-        Assert.True(b.Live.TryRead(out MeshMessage? only));
-        Assert.Equal(11, only!.Seq);
+        Assert.True(b.Live.TryRead(out InboxEvent only));
+        Assert.Equal(11, only.Message.Seq);
         Assert.False(b.Live.TryRead(out _));
     }
 }

@@ -20,15 +20,20 @@ public sealed class StdioServerTests
         Assert.False(string.IsNullOrWhiteSpace(node.Client.ServerInstructions));
 
         IList<McpClientTool> tools = await node.Client.ListToolsAsync(cancellationToken: scope.Timeout);
-        Assert.Equal(["get_inbox", "send_message", "subscribe_inbox"], tools.Select(t => t.Name).Order());
+        Assert.Equal(
+            ["ack_message", "ask", "broadcast", "create_fleet", "get_inbox", "get_message_status", "heartbeat", "list_agents", "list_fleets", "register_agent", "reply", "send_message", "subscribe_inbox"],
+            tools.Select(t => t.Name).Order());
         foreach (McpClientTool tool in tools)
         {
             Tool definition = tool.ProtocolTool;
             Assert.NotNull(definition.Annotations);
             Assert.NotNull(definition.Annotations!.ReadOnlyHint);
             Assert.NotNull(definition.OutputSchema);
-            Assert.Contains("Example", definition.Description, StringComparison.Ordinal);
+            Assert.False(string.IsNullOrWhiteSpace(definition.Description));
         }
+
+        Assert.All(new[] { "send_message", "get_inbox", "subscribe_inbox", "ask", "reply" }, name =>
+            Assert.Contains("Example", tools.Single(t => t.Name == name).Description, StringComparison.Ordinal));
 
         Assert.True(tools.Single(t => t.Name == "get_inbox").ProtocolTool.Annotations!.ReadOnlyHint);
         Assert.False(tools.Single(t => t.Name == "send_message").ProtocolTool.Annotations!.ReadOnlyHint);

@@ -82,6 +82,22 @@ public static class InputRules
         return value;
     }
 
+    /// <summary>Checks optional free text such as a name or a description.</summary>
+    public static string? OptionalText(string? value, string argument, int maxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new MeshInputException($"'{argument}' is {value.Length} characters; the limit is {maxLength}. Shorten it.");
+        }
+
+        return value;
+    }
+
     /// <summary>Checks a cursor: a seq from an earlier result, 0 meaning "from the start".</summary>
     public static long Cursor(long? value, string argument)
     {

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Meshfleet.Core.Agents;
+using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
 
@@ -8,18 +11,34 @@ namespace Meshfleet.Core.Messaging;
 /// </summary>
 public sealed class Mesh
 {
+    /// <summary>The longest a get_inbox call may wait for mail.</summary>
+    public const int MaxWaitSeconds = 300;
+
     private readonly IMessageStore _store;
+    private readonly IRegistryStore _registry;
     private readonly StreamHub _hub;
     private readonly MeshLimits _limits;
+    private readonly RetryPolicy _retry;
     private readonly TimeProvider _time;
+    private readonly Random _random = new();
 
-    public Mesh(IMessageStore store, StreamHub hub, MeshLimits limits, TimeProvider time)
+    public Mesh(IMessageStore store, IRegistryStore registry, StreamHub hub, MeshLimits limits, RetryPolicy retry, TimeProvider time)
     {
         _store = store;
+        _registry = registry;
         _hub = hub;
         _limits = limits;
+        _retry = retry;
         _time = time;
     }
+
+    /// <summary>The registry of agents, fleets and delivery state.</summary>
+    public IRegistryStore Registry => _registry;
+
+    /// <summary>The clock of the mesh.</summary>
+    public TimeProvider Time => _time;
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The limits every transport checks.</summary>
     public MeshLimits Limits => _limits;
@@ -41,17 +60,20 @@ public sealed class Mesh
         string? threadId,
         string? replyTo,
         string? idempotencyKey,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool requiresAck = false)
     {
+        long now = Now;
         var draft = new MessageDraft(
             MessageId: NewMessageId(),
-            FromAgentId: InputRules.AgentId(fromAgentId, "from_agent_id"),
+            FromAgentId: NotSystem(InputRules.AgentId(fromAgentId, "from_agent_id")),
             ToAgentId: InputRules.AgentId(toAgentId, "to_agent_id"),
             Payload: InputRules.Payload(payload, _limits),
-            Timestamp: _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Timestamp: now,
             ThreadId: InputRules.OptionalReference(threadId, "thread_id"),
             ReplyTo: InputRules.OptionalReference(replyTo, "reply_to"),
-            IdempotencyKey: InputRules.OptionalReference(idempotencyKey, "idempotency_key"));
+            IdempotencyKey: InputRules.OptionalReference(idempotencyKey, "idempotency_key"),
+            AckDueAt: requiresAck ? now + (long)_retry.DelayBefore(1, _random).TotalMilliseconds : null);
         AppendResult result = await _store.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
         if (!result.Duplicate)
         {
@@ -61,12 +83,155 @@ public sealed class Mesh
         return result;
     }
 
-    /// <summary>Reads an agent's inbox after <paramref name="since"/> (exclusive), oldest first.</summary>
-    public async ValueTask<InboxPage> GetInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken)
+    /// <summary>Sends one message to every other member of a fleet, each into its own inbox, in one transaction.</summary>
+    public async ValueTask<BroadcastResult> BroadcastAsync(string? fromAgentId, string? fleetId, string? payload, CancellationToken cancellationToken)
+    {
+        string from = NotSystem(InputRules.AgentId(fromAgentId, "from_agent_id"));
+        string fleet = InputRules.AgentId(fleetId, "fleet_id");
+        string text = InputRules.Payload(payload, _limits);
+        if (await _registry.GetFleetAsync(fleet, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new MeshInputException($"There is no fleet '{fleet}'. Create it with create_fleet, and add agents with register_agent(fleet_id=\"{fleet}\").");
+        }
+
+        IReadOnlyList<AgentRow> members = await _registry.ListAgentsAsync(fleet, cancellationToken).ConfigureAwait(false);
+        long now = Now;
+        string thread = NewMessageId();
+        MessageDraft[] drafts = members
+            .Where(m => m.Profile.AgentId != from)
+            .Select(m => new MessageDraft(NewMessageId(), from, m.Profile.AgentId, text, now, ThreadId: thread))
+            .ToArray();
+        if (drafts.Length == 0)
+        {
+            throw new MeshInputException($"Fleet '{fleet}' has no members besides '{from}'. Add agents with register_agent(fleet_id=\"{fleet}\") first.");
+        }
+
+        IReadOnlyList<MeshMessage> sent = await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
+        foreach (MeshMessage message in sent)
+        {
+            Appended?.Invoke(message);
+        }
+
+        return new BroadcastResult(fleet, sent);
+    }
+
+    /// <summary>Answers a message: to its sender, <c>reply_to</c> = it, <c>thread_id</c> inherited (or its id).</summary>
+    public async ValueTask<MeshMessage> ReplyAsync(string? fromAgentId, string? messageId, string? payload, CancellationToken cancellationToken)
+    {
+        string from = InputRules.AgentId(fromAgentId, "from_agent_id");
+        MeshMessage original = await FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
+        if (original.ToAgentId != from)
+        {
+            throw new MeshInputException($"Message {original.MessageId} was sent to '{original.ToAgentId}', not to '{from}': reply only to messages in your own inbox (or use send_message).");
+        }
+
+        if (original.FromAgentId == AgentRegistry.SystemAgentId)
+        {
+            throw new MeshInputException($"Message {original.MessageId} is a system notice from Meshfleet; there is nobody to reply to.");
+        }
+
+        AppendResult result = await SendAsync(from, original.FromAgentId, payload, original.ThreadId ?? original.MessageId, original.MessageId, null, cancellationToken).ConfigureAwait(false);
+        return result.Message;
+    }
+
+    /// <summary>Acknowledges a message sent with requires_ack, which stops its redelivery.</summary>
+    public async ValueTask<DeliveryStatus> AckAsync(string? agentId, string? messageId, CancellationToken cancellationToken)
+    {
+        string agent = InputRules.AgentId(agentId, "agent_id");
+        MeshMessage message = await FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
+        if (message.ToAgentId != agent)
+        {
+            throw new MeshInputException($"Message {message.MessageId} was sent to '{message.ToAgentId}', not to '{agent}'; only its recipient can ack it.");
+        }
+
+        await _registry.AckAsync(agent, message.MessageId, Now, cancellationToken).ConfigureAwait(false);
+        return await GetStatusAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where a message is: stored, pushed, acked or dead-lettered, with times.</summary>
+    public async ValueTask<DeliveryStatus> GetStatusAsync(string? messageId, CancellationToken cancellationToken)
+    {
+        MeshMessage message = await FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
+        DeliveryRow? row = await _registry.GetDeliveryAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
+        string status = row switch
+        {
+            { DeadLetteredAt: not null } => "dead_lettered",
+            { AckedAt: not null } => "acked",
+            { PushedStreams: > 0 } => "pushed",
+            _ => "stored",
+        };
+        return new DeliveryStatus(
+            message.MessageId, message.Seq, message.FromAgentId, message.ToAgentId, status, message.Timestamp,
+            row?.RequiresAck ?? false, row?.PushedStreams ?? 0, row?.FirstPushedAt, row?.LastPushedAt,
+            row?.Attempts ?? 0, row?.AckedAt is null && row?.DeadLetteredAt is null ? row?.NextAttemptAt : null, row?.AckedAt, row?.DeadLetteredAt);
+    }
+
+    /// <summary>Stores a system notice from Meshfleet itself (dead letters, presence changes).</summary>
+    public async ValueTask<IReadOnlyList<MeshMessage>> NotifyAsync(IEnumerable<string> recipients, SystemNotice notice, string? replyTo, CancellationToken cancellationToken)
+    {
+        string payload = JsonSerializer.Serialize(notice, SystemNoticeContext.Default.SystemNotice);
+        long now = Now;
+        MessageDraft[] drafts = recipients.Select(to => new MessageDraft(NewMessageId(), AgentRegistry.SystemAgentId, to, payload, now, ReplyTo: replyTo)).ToArray();
+        return drafts.Length == 0 ? [] : await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<MeshMessage> FindMessageAsync(string? messageId, CancellationToken cancellationToken)
+    {
+        string? id = InputRules.OptionalReference(messageId, "message_id")
+            ?? throw new MeshInputException("'message_id' is required: pass the message_id from send_message or get_inbox.");
+        return await _store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new MeshInputException($"There is no message '{id}'. Pass a message_id exactly as send_message or get_inbox returned it.");
+    }
+
+    private static string NotSystem(string agentId) => agentId == AgentRegistry.SystemAgentId
+        ? throw new MeshInputException($"'from_agent_id' cannot be \"{AgentRegistry.SystemAgentId}\": that sender is reserved for Meshfleet's own notices.")
+        : agentId;
+
+    /// <summary>
+    /// Reads an agent's inbox after <paramref name="since"/> (exclusive), oldest first. With <paramref name="waitSeconds"/>,
+    /// an empty inbox waits (long poll) until the first message lands or the time is up.
+    /// </summary>
+    public async ValueTask<InboxPage> GetInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken, long? waitSeconds = null)
     {
         string agent = InputRules.AgentId(agentId, "agent_id");
         long cursor = InputRules.Cursor(since, "since");
         int pageSize = InputRules.Limit(limit);
+        long wait = waitSeconds ?? 0;
+        if (wait < 0 || wait > MaxWaitSeconds)
+        {
+            throw new MeshInputException($"'wait_seconds' is {wait}; it must be between 0 and {MaxWaitSeconds}. Call again after it returns to keep waiting.");
+        }
+
+        if (wait == 0)
+        {
+            return await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(wait), _time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        while (true)
+        {
+            // Register before reading, so a message committed between the read and the wait still wakes us.
+            Task arrival = _hub.WaitForMessageAsync(agent, waiting.Token);
+            InboxPage page = await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
+            if (page.Messages.Count > 0 || deadline.IsCancellationRequested)
+            {
+                return page;
+            }
+
+            try
+            {
+                await arrival.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<InboxPage> ReadPageAsync(string agent, long cursor, int pageSize, CancellationToken cancellationToken)
+    {
         IReadOnlyList<MeshMessage> messages = await _store.ReadInboxAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
         long next = messages.Count > 0 ? messages[^1].Seq : cursor;
         return new InboxPage(messages, next);

@@ -4,6 +4,7 @@ namespace Meshfleet.Core.Messaging;
 /// A validated message ready to be appended; the store assigns its <see cref="MeshMessage.Seq"/>.
 /// </summary>
 /// <param name="IdempotencyKey">When set, a second append with the same sender and key returns the first message.</param>
+/// <param name="AckDueAt">When set, the message must be acked and its first redelivery is due then (Unix ms); stored with it atomically.</param>
 public sealed record MessageDraft(
     string MessageId,
     string FromAgentId,
@@ -12,4 +13,5 @@ public sealed record MessageDraft(
     long Timestamp,
     string? ThreadId = null,
     string? ReplyTo = null,
-    string? IdempotencyKey = null);
+    string? IdempotencyKey = null,
+    long? AckDueAt = null);

@@ -18,6 +18,12 @@ public interface IMessageStore : IAsyncDisposable
     /// <summary>Appends a message and returns it with its seq. A repeated idempotency key returns the first message.</summary>
     ValueTask<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken);
 
+    /// <summary>Appends several messages in one transaction (all or none), in order.</summary>
+    ValueTask<IReadOnlyList<MeshMessage>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken);
+
+    /// <summary>Finds a message by id.</summary>
+    ValueTask<MeshMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken);
+
     /// <summary>Reads one agent's inbox after <paramref name="afterSeq"/>, oldest first.</summary>
     ValueTask<IReadOnlyList<MeshMessage>> ReadInboxAsync(string agentId, long afterSeq, int limit, CancellationToken cancellationToken);
 

@@ -1,3 +1,4 @@
+using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 
 namespace Meshfleet.Core.Streaming;
@@ -27,6 +28,9 @@ public sealed class DeliveryPump
         return PublishAsync(head, cancellationToken);
     }
 
+    /// <summary>Raised when a message reached live streams, with how many.</summary>
+    public event Action<MeshMessage, int>? Pushed;
+
     /// <summary>Raised when reading the store failed; the pump retries from its cursor.</summary>
     public event Action<Exception>? Faulted;
 
@@ -39,7 +43,12 @@ public sealed class DeliveryPump
             {
                 await foreach (var message in _store.TailAsync(cursor, cancellationToken).ConfigureAwait(false))
                 {
-                    _hub.Publish(message);
+                    int reached = _hub.Publish(message);
+                    if (reached > 0)
+                    {
+                        Pushed?.Invoke(message, reached);
+                    }
+
                     cursor = message.Seq;
                 }
             }

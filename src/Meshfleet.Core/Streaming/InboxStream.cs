@@ -29,8 +29,8 @@ public sealed class InboxStream : IDisposable
     /// <summary>Why the stream ended, when the hub ended it.</summary>
     public string? DropReason => _subscription.DropReason;
 
-    /// <summary>Yields messages in seq order until cancelled or dropped by the hub.</summary>
-    public async IAsyncEnumerable<MeshMessage> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Yields messages in seq order (and redeliveries as they come) until cancelled or dropped by the hub.</summary>
+    public async IAsyncEnumerable<InboxEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long replayUpTo = _subscription.ReplayUpTo;
         bool replaying = _lastSeq < replayUpTo;
@@ -46,7 +46,7 @@ public sealed class InboxStream : IDisposable
                 }
 
                 _lastSeq = message.Seq;
-                yield return message;
+                yield return new InboxEvent(message, Redelivery: false);
             }
 
             replaying &= page.Count == ReplayPage && _lastSeq < replayUpTo;
@@ -54,15 +54,21 @@ public sealed class InboxStream : IDisposable
 
         while (await _subscription.Live.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (_subscription.Live.TryRead(out MeshMessage? message))
+            while (_subscription.Live.TryRead(out InboxEvent item))
             {
-                if (message.Seq <= _lastSeq)
+                if (item.Redelivery)
+                {
+                    yield return item;
+                    continue;
+                }
+
+                if (item.Message.Seq <= _lastSeq)
                 {
                     continue;
                 }
 
-                _lastSeq = message.Seq;
-                yield return message;
+                _lastSeq = item.Message.Seq;
+                yield return item;
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Meshfleet.Core.Messaging;
 
 namespace Meshfleet.Core.Streaming;
 
@@ -9,14 +8,14 @@ namespace Meshfleet.Core.Streaming;
 public sealed class InboxSubscription : IDisposable
 {
     private readonly StreamHub _hub;
-    private readonly Channel<MeshMessage> _buffer;
+    private readonly Channel<InboxEvent> _buffer;
 
     internal InboxSubscription(StreamHub hub, string agentId, long replayUpTo, int capacity)
     {
         _hub = hub;
         AgentId = agentId;
         ReplayUpTo = replayUpTo;
-        _buffer = Channel.CreateBounded<MeshMessage>(new BoundedChannelOptions(capacity)
+        _buffer = Channel.CreateBounded<InboxEvent>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -36,10 +35,10 @@ public sealed class InboxSubscription : IDisposable
     public string? DropReason { get; private set; }
 
     /// <summary>Live messages, in seq order. Completes when the hub drops the subscriber.</summary>
-    public ChannelReader<MeshMessage> Live => _buffer.Reader;
+    public ChannelReader<InboxEvent> Live => _buffer.Reader;
 
     /// <summary>Called by the hub under its lock; false means the buffer is full.</summary>
-    internal bool TryDeliver(MeshMessage message) => _buffer.Writer.TryWrite(message);
+    internal bool TryDeliver(InboxEvent item) => _buffer.Writer.TryWrite(item);
 
     internal void Drop(string reason)
     {

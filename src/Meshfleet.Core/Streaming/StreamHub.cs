@@ -11,7 +11,9 @@ public sealed class StreamHub
     private readonly StreamHubOptions _options;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<InboxSubscription>> _byAgent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<TaskCompletionSource>> _waiters = new(StringComparer.Ordinal);
     private long _cursor;
+    private int _waiterCount;
 
     public StreamHub(StreamHubOptions options)
     {
@@ -76,27 +78,122 @@ public sealed class StreamHub
         }
     }
 
-    /// <summary>Delivers a committed message to its recipient's streams. Messages must arrive in seq order.</summary>
-    public void Publish(MeshMessage message)
+    /// <summary>
+    /// Delivers a committed message to its recipient's streams and wakes its waiters. Messages must arrive in seq order.
+    /// Returns how many streams it reached.
+    /// </summary>
+    public int Publish(MeshMessage message)
     {
-        List<InboxSubscription>? dropped = null;
         lock (_gate)
         {
             if (message.Seq <= _cursor)
             {
-                return;
+                return 0;
             }
 
             _cursor = message.Seq;
-            if (!_byAgent.TryGetValue(message.ToAgentId, out List<InboxSubscription>? list))
+            WakeWaiters(message.ToAgentId);
+        }
+
+        return Deliver(new InboxEvent(message, Redelivery: false));
+    }
+
+    /// <summary>Pushes a message again to its recipient's streams (it awaits an ack). Returns how many streams it reached.</summary>
+    public int Redeliver(MeshMessage message) => Deliver(new InboxEvent(message, Redelivery: true));
+
+    /// <summary>
+    /// A task that completes when the next message for <paramref name="agentId"/> is published. Register before checking
+    /// the store, so a message that lands in between still wakes the waiter.
+    /// </summary>
+    public Task WaitForMessageAsync(string agentId, CancellationToken cancellationToken)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (!_waiters.TryGetValue(agentId, out List<TaskCompletionSource>? list))
             {
-                return;
+                list = [];
+                _waiters[agentId] = list;
+            }
+
+            list.Add(waiter);
+            _waiterCount++;
+        }
+
+        WaitersChanged?.Invoke();
+        return waiter.Task.WaitAsync(cancellationToken).ContinueWith(
+            task =>
+            {
+                Forget(agentId, waiter);
+                task.GetAwaiter().GetResult();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>True while some call in this process waits for a message.</summary>
+    public bool HasWaiters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiterCount > 0;
+            }
+        }
+    }
+
+    /// <summary>Raised when a waiter registers (the pump may poll faster while any wait).</summary>
+    public event Action? WaitersChanged;
+
+    private void WakeWaiters(string agentId)
+    {
+        if (_waiters.Remove(agentId, out List<TaskCompletionSource>? waiting))
+        {
+            _waiterCount -= waiting.Count;
+            foreach (TaskCompletionSource waiter in waiting)
+            {
+                waiter.TrySetResult();
+            }
+        }
+    }
+
+    private void Forget(string agentId, TaskCompletionSource waiter)
+    {
+        lock (_gate)
+        {
+            if (_waiters.TryGetValue(agentId, out List<TaskCompletionSource>? list) && list.Remove(waiter))
+            {
+                _waiterCount--;
+                if (list.Count == 0)
+                {
+                    _waiters.Remove(agentId);
+                }
+            }
+        }
+    }
+
+    private int Deliver(InboxEvent item)
+    {
+        string agentId = item.Message.ToAgentId;
+        int reached = 0;
+        List<InboxSubscription>? dropped = null;
+        lock (_gate)
+        {
+            if (!_byAgent.TryGetValue(agentId, out List<InboxSubscription>? list))
+            {
+                return 0;
             }
 
             for (int i = list.Count - 1; i >= 0; i--)
             {
                 InboxSubscription subscription = list[i];
-                if (!subscription.TryDeliver(message))
+                if (subscription.TryDeliver(item))
+                {
+                    reached++;
+                }
+                else
                 {
                     list.RemoveAt(i);
                     subscription.Drop("subscriber buffer full: it was not reading fast enough");
@@ -106,13 +203,24 @@ public sealed class StreamHub
 
             if (list.Count == 0)
             {
-                _byAgent.Remove(message.ToAgentId);
+                _byAgent.Remove(agentId);
             }
         }
 
         if (dropped is not null)
         {
-            StreamsChanged?.Invoke(message.ToAgentId);
+            StreamsChanged?.Invoke(agentId);
+        }
+
+        return reached;
+    }
+
+    /// <summary>Stream counts of every agent holding one.</summary>
+    public Dictionary<string, int> SnapshotStreams()
+    {
+        lock (_gate)
+        {
+            return _byAgent.ToDictionary(p => p.Key, p => p.Value.Count, StringComparer.Ordinal);
         }
     }
 

@@ -21,6 +21,10 @@ public sealed record MeshfleetSettings
 
     public bool SyncEveryCommit { get; init; }
 
+    public TimeSpan AckBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int AckMaxAttempts { get; init; } = 6;
+
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Meshfleet.Configuration;
+using Meshfleet.Core.Agents;
+using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
@@ -22,6 +24,7 @@ namespace Meshfleet.Hosting;
 internal sealed partial class HubService : IHostedService, IDisposable
 {
     private static readonly TimeSpan TakeoverPoll = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan WaiterPoll = TimeSpan.FromMilliseconds(5);
     private readonly MeshfleetSettings _settings;
     private readonly Mesh _mesh;
     private readonly IMessageStore _store;
@@ -30,10 +33,16 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private readonly HubWake _wake;
     private readonly ToolCatalog _catalog;
     private readonly ServeMode _mode;
+    private readonly StreamHub _hub;
+    private readonly Watchdog _watchdog;
+    private readonly Redeliverer _redeliverer;
+    private readonly PushLog _pushLog;
+    private readonly PresenceReporter _presence;
     private readonly ILogger<HubService> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _pumpLoop = Task.CompletedTask;
     private Task _listenLoop = Task.CompletedTask;
+    private Task _boostLoop = Task.CompletedTask;
 
     public HubService(
         MeshfleetSettings settings,
@@ -43,8 +52,18 @@ internal sealed partial class HubService : IHostedService, IDisposable
         HubWake wake,
         ToolCatalog catalog,
         ServeMode mode,
+        StreamHub hub,
+        Watchdog watchdog,
+        Redeliverer redeliverer,
+        PushLog pushLog,
+        PresenceReporter presence,
         ILogger<HubService> logger)
     {
+        _hub = hub;
+        _watchdog = watchdog;
+        _redeliverer = redeliverer;
+        _pushLog = pushLog;
+        _presence = presence;
         _settings = settings;
         _mesh = mesh;
         _store = mesh.Store;
@@ -59,16 +78,20 @@ internal sealed partial class HubService : IHostedService, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _pump.Faulted += ex => LogPumpFaulted(_logger, ex);
+        _pump.Pushed += _pushLog.Record;
+        _redeliverer.Redelivered += _pushLog.Record;
         _mesh.Appended += OnAppended;
         _pumpLoop = await _pump.StartAsync(_stopping.Token).ConfigureAwait(false);
         _listenLoop = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
+        _boostLoop = Task.Run(() => BoostWaitersAsync(_stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _mesh.Appended -= OnAppended;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_listenLoop, _pumpLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_listenLoop, _pumpLoop, _boostLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _pushLog.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     public void Dispose() => _stopping.Dispose();
@@ -135,12 +158,76 @@ internal sealed partial class HubService : IHostedService, IDisposable
         _locator.BecameHub(port);
         LogListening(_logger, ProductInfo.Version, _locator.HubBaseUrl!, port, _store.StoreId);
         Task wakeReceiver = ReceiveWakesAsync(port, cancellationToken);
+        Task[] duties =
+        [
+            RunEveryAsync(TimeSpan.FromMilliseconds(100), _pushLog.FlushAsync, cancellationToken),
+            RunEveryAsync(TimeSpan.FromSeconds(1), _presence.ReportAsync, cancellationToken),
+            RunEveryAsync(TimeSpan.FromSeconds(1), _watchdog.SweepAsync, cancellationToken),
+            RunEveryAsync(TimeSpan.FromMilliseconds(200), _redeliverer.RunDueAsync, cancellationToken),
+        ];
         await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(duties).ConfigureAwait(false);
         _locator.LeftHub();
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(grace.Token).ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
         await wakeReceiver.ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one of the hub's duties on a period until stopped; a failure is logged and the next round tries again.</summary>
+    private async Task RunEveryAsync<T>(TimeSpan period, Func<CancellationToken, ValueTask<T>> duty, CancellationToken cancellationToken)
+    {
+        while (await DelayAsync(period, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await duty(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogDutyFailed(_logger, duty.Method.Name, ex);
+            }
+        }
+    }
+
+    private Task RunEveryAsync(TimeSpan period, Func<CancellationToken, ValueTask> duty, CancellationToken cancellationToken) =>
+        RunEveryAsync(period, async ct => { await duty(ct).ConfigureAwait(false); return true; }, cancellationToken);
+
+    /// <summary>
+    /// While a call in this process waits for mail (long poll, ask) and another process holds the hub, look at the store
+    /// every few milliseconds instead of every poll interval: sends from other processes wake only the hub.
+    /// </summary>
+    private async Task BoostWaitersAsync(CancellationToken cancellationToken)
+    {
+        using var signal = new SemaphoreSlim(0);
+        _hub.WaitersChanged += () =>
+        {
+            if (signal.CurrentCount == 0)
+            {
+                signal.Release();
+            }
+        };
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                while (_hub.HasWaiters && await DelayAsync(WaiterPoll, cancellationToken).ConfigureAwait(false))
+                {
+                    if (!_locator.IsHub)
+                    {
+                        _store.NotifyExternalAppend();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private async Task ReceiveWakesAsync(int port, CancellationToken cancellationToken)
@@ -200,6 +287,9 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cross-process wake-ups unavailable on UDP port {Port} ({Reason}); other processes' sends arrive at the next poll")]
     private static partial void LogWakeUnavailable(ILogger logger, int port, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Hub duty {Duty} failed; it runs again next round")]
+    private static partial void LogDutyFailed(ILogger logger, string duty, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading the store for delivery failed; retrying from the last cursor")]
     private static partial void LogPumpFaulted(ILogger logger, Exception exception);

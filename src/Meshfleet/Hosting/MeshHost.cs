@@ -1,4 +1,6 @@
 using Meshfleet.Configuration;
+using Meshfleet.Core.Agents;
+using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
@@ -26,8 +28,17 @@ internal static class MeshHost
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new StreamHubOptions { MaxStreamsPerAgent = settings.MaxStreamsPerAgent, SubscriberBuffer = settings.SubscriberBuffer });
         builder.Services.AddSingleton<StreamHub>();
+        builder.Services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
+        builder.Services.AddSingleton<IRegistryStore>(sp => new SqliteRegistry(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton(new MeshLimits { MaxPayloadBytes = settings.MaxPayloadBytes });
+        builder.Services.AddSingleton(new RetryPolicy { BaseDelay = settings.AckBaseDelay, MaxAttempts = settings.AckMaxAttempts });
         builder.Services.AddSingleton<Mesh>();
+        builder.Services.AddSingleton<AgentRegistry>();
+        builder.Services.AddSingleton<Questions>();
+        builder.Services.AddSingleton<Watchdog>();
+        builder.Services.AddSingleton<Redeliverer>();
+        builder.Services.AddSingleton<PushLog>();
+        builder.Services.AddSingleton<PresenceReporter>();
         builder.Services.AddSingleton<DeliveryPump>();
         builder.Services.AddSingleton<HubLocator>();
         builder.Services.AddSingleton<HubWake>();

@@ -67,9 +67,9 @@ internal static partial class InboxStreamEndpoint
             Task heartbeats = SendHeartbeatsAsync(response, writeLock, settings.Heartbeat, stop);
             try
             {
-                await foreach (MeshMessage message in stream.ReadAsync(stop.Token))
+                await foreach (InboxEvent item in stream.ReadAsync(stop.Token))
                 {
-                    await WriteEventAsync(response, writeLock, message, stop.Token);
+                    await WriteEventAsync(response, writeLock, item, stop.Token);
                 }
 
                 if (stream.DropReason is { } reason && !stop.IsCancellationRequested)
@@ -133,13 +133,13 @@ internal static partial class InboxStreamEndpoint
         }
     }
 
-    private static async Task WriteEventAsync(HttpResponse response, SemaphoreSlim writeLock, MeshMessage message, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(HttpResponse response, SemaphoreSlim writeLock, InboxEvent item, CancellationToken cancellationToken)
     {
-        byte[] data = JsonSerializer.SerializeToUtf8Bytes(message, MeshfleetJsonContext.Default.MeshMessage);
+        byte[] data = JsonSerializer.SerializeToUtf8Bytes(item.Message, MeshfleetJsonContext.Default.MeshMessage);
         await writeLock.WaitAsync(cancellationToken);
         try
         {
-            FormatEvent(response.BodyWriter, message.Seq, data);
+            FormatEvent(response.BodyWriter, item.Redelivery ? null : item.Message.Seq, data);
             await response.BodyWriter.FlushAsync(cancellationToken);
         }
         finally
@@ -148,13 +148,24 @@ internal static partial class InboxStreamEndpoint
         }
     }
 
-    private static void FormatEvent(PipeWriter writer, long seq, byte[] data)
+    /// <summary>
+    /// Writes one event. A redelivery carries no <c>id:</c>, so it cannot move the client's Last-Event-ID backwards.
+    /// </summary>
+    private static void FormatEvent(PipeWriter writer, long? seq, byte[] data)
     {
-        Span<byte> id = stackalloc byte[24];
-        "id: "u8.CopyTo(id);
-        seq.TryFormat(id[4..], out int written, provider: CultureInfo.InvariantCulture);
-        writer.Write(id[..(4 + written)]);
-        writer.Write(EventPrefix);
+        if (seq is { } value)
+        {
+            Span<byte> id = stackalloc byte[24];
+            "id: "u8.CopyTo(id);
+            value.TryFormat(id[4..], out int written, provider: CultureInfo.InvariantCulture);
+            writer.Write(id[..(4 + written)]);
+            writer.Write(EventPrefix);
+        }
+        else
+        {
+            writer.Write(EventPrefix.AsSpan(1));
+        }
+
         writer.Write(data);
         writer.Write(EventSuffix);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Meshfleet.Http;
 
@@ -9,6 +10,7 @@ namespace Meshfleet.Http;
 /// </summary>
 internal sealed class McpRequestGuard
 {
+    private const long DrainLimit = 16 * 1024 * 1024;
     private readonly RequestDelegate _next;
     private readonly long _limit;
 
@@ -29,6 +31,14 @@ internal sealed class McpRequestGuard
 
         if (request.ContentLength > _limit)
         {
+            // Read a moderately oversized body before answering, so the client finishes sending and sees the 413
+            // instead of a reset connection; a huge one is refused without reading it.
+            if (request.ContentLength <= DrainLimit && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = DrainLimit;
+                await request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            }
+
             await TooLargeAsync(context);
             return;
         }

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Meshfleet.Core.Agents;
+using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 
 namespace Meshfleet.Json;
@@ -13,4 +15,11 @@ namespace Meshfleet.Json;
 [JsonSerializable(typeof(StreamTicket))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(HttpError))]
+[JsonSerializable(typeof(AgentView))]
+[JsonSerializable(typeof(AgentList))]
+[JsonSerializable(typeof(FleetView))]
+[JsonSerializable(typeof(FleetList))]
+[JsonSerializable(typeof(BroadcastReceipt))]
+[JsonSerializable(typeof(DeliveryStatus))]
+[JsonSerializable(typeof(Exchange))]
 public sealed partial class MeshfleetJsonContext : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Meshfleet.Configuration;
+using Meshfleet.Core.Agents;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Hosting;
@@ -20,25 +21,35 @@ internal sealed partial class ToolCatalog
     /// <summary>The paragraph the server sends as <c>instructions</c> at initialize.</summary>
     public const string Instructions =
         "Meshfleet connects AI agents through durable inboxes. Pick a stable agent id (letters, digits, . _ -) and use it " +
-        "as from_agent_id / agent_id. send_message stores a message for another agent; get_inbox reads yours oldest first " +
-        "(pass the previous next_since as since, so you never miss or repeat a message); subscribe_inbox returns an SSE URL " +
-        "for live push when your client can hold an HTTP stream open. seq is the one cursor shared by polling and streaming.";
+        "as from_agent_id / agent_id; register_agent says who you are and which fleet you belong to. send_message stores a " +
+        "message for another agent; get_inbox reads yours oldest first (pass the previous next_since as since, so you never " +
+        "miss or repeat a message). To wait for mail in real time, call get_inbox with wait_seconds (your client does not " +
+        "wake you on notifications); to ask and wait for the answer in one call, use ask, and answer questions with reply. " +
+        "subscribe_inbox returns an SSE URL for clients that can hold an HTTP stream open. Messages from 'meshfleet' are system notices.";
 
     private readonly Mesh _mesh;
+    private readonly AgentRegistry _registry;
+    private readonly Questions _questions;
     private readonly HubLocator _locator;
     private readonly MeshfleetSettings _settings;
     private readonly ILogger<ToolCatalog> _logger;
     private readonly Dictionary<string, MeshTool> _tools;
     private readonly StreamCapability? _capability;
 
-    public ToolCatalog(Mesh mesh, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
+    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
     {
         _mesh = mesh;
+        _registry = registry;
+        _questions = questions;
         _locator = locator;
         _settings = settings;
         _logger = logger;
         _capability = settings.Token is { } token ? new StreamCapability(token) : null;
-        _tools = new[] { SendMessage(), GetInbox(), SubscribeInbox() }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
+        _tools = new[]
+        {
+            SendMessage(), GetInbox(), SubscribeInbox(), Ask(), Reply(), AckMessage(), GetMessageStatus(),
+            RegisterAgent(), Heartbeat(), ListAgents(), CreateFleet(), ListFleets(), Broadcast(),
+        }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
         Definitions = _tools.Values.Select(t => t.Definition).ToList();
     }
 
@@ -69,6 +80,10 @@ internal sealed partial class ToolCatalog
         {
             return Failure(ex.Message);
         }
+        catch (AskFailedException ex)
+        {
+            return Failure(ex.Message);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
@@ -86,13 +101,13 @@ internal sealed partial class ToolCatalog
             Name = "send_message",
             Description =
                 "Send a message to another agent's inbox. It is stored durably before this returns, then pushed live to the " +
-                "recipient's open streams. To answer a message set reply_to (and thread_id). " +
+                "recipient's open streams. To answer a message prefer reply; to wait for the answer use ask. " +
                 "Example: {\"from_agent_id\":\"orchestrator\",\"to_agent_id\":\"reviewer\",\"payload\":\"Review PR 12\"}",
             InputSchema = ToolSchemas.SendMessageInput,
             OutputSchema = ToolSchemas.SendMessageOutput,
             Annotations = new ToolAnnotations { Title = "Send a message", ReadOnlyHint = false, DestructiveHint = false, IdempotentHint = false, OpenWorldHint = false },
         },
-        ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key"],
+        ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key", "requires_ack"],
         async (args, ct) =>
         {
             AppendResult result = await _mesh.SendAsync(
@@ -102,7 +117,8 @@ internal sealed partial class ToolCatalog
                 args.String("thread_id"),
                 args.String("reply_to"),
                 args.String("idempotency_key"),
-                ct).ConfigureAwait(false);
+                ct,
+                args.Boolean("requires_ack") ?? false).ConfigureAwait(false);
             MeshMessage message = result.Message;
             return Success(new SendReceipt(message.MessageId, message.Seq, message.Timestamp), MeshfleetJsonContext.Default.SendReceipt);
         });
@@ -113,15 +129,16 @@ internal sealed partial class ToolCatalog
             Name = "get_inbox",
             Description =
                 "Read your inbox, oldest first. Pass since = next_since from your previous call to get only newer messages " +
-                "(exclusive; omit it to start from the beginning). Example: {\"agent_id\":\"reviewer\",\"since\":42}",
+                "(exclusive; omit it to start from the beginning). wait_seconds makes it wait for the first new message: the way " +
+                "to wait in real time, since your client does not wake you on notifications. Example: {\"agent_id\":\"reviewer\",\"since\":42,\"wait_seconds\":60}",
             InputSchema = ToolSchemas.GetInboxInput,
             OutputSchema = ToolSchemas.GetInboxOutput,
             Annotations = new ToolAnnotations { Title = "Read inbox", ReadOnlyHint = true, DestructiveHint = false, IdempotentHint = true, OpenWorldHint = false },
         },
-        ["agent_id", "since", "limit"],
+        ["agent_id", "since", "limit", "wait_seconds"],
         async (args, ct) =>
         {
-            InboxPage page = await _mesh.GetInboxAsync(args.String("agent_id"), args.Integer("since"), args.Integer("limit"), ct).ConfigureAwait(false);
+            InboxPage page = await _mesh.GetInboxAsync(args.String("agent_id"), args.Integer("since"), args.Integer("limit"), ct, args.Integer("wait_seconds")).ConfigureAwait(false);
             return Success(page, MeshfleetJsonContext.Default.InboxPage);
         });
 
@@ -152,6 +169,15 @@ internal sealed partial class ToolCatalog
                 HeartbeatSeconds: (int)_settings.Heartbeat.TotalSeconds);
             return Success(ticket, MeshfleetJsonContext.Default.StreamTicket);
         });
+
+    private static Tool Define(string name, string title, string description, JsonElement input, JsonElement output, bool readOnly, bool idempotent) => new()
+    {
+        Name = name,
+        Description = description,
+        InputSchema = input,
+        OutputSchema = output,
+        Annotations = new ToolAnnotations { Title = title, ReadOnlyHint = readOnly, DestructiveHint = false, IdempotentHint = idempotent, OpenWorldHint = false },
+    };
 
     private static CallToolResult Success<T>(T value, JsonTypeInfo<T> type)
     {

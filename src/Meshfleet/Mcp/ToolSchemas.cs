@@ -18,7 +18,8 @@ internal static class ToolSchemas
         "payload":{"type":"string","description":"Text; JSON inside the string is fine. Max 256 KiB."},
         "thread_id":{"type":"string","description":"Groups a conversation."},
         "reply_to":{"type":"string","description":"message_id this answers."},
-        "idempotency_key":{"type":"string","description":"A retry with the same key returns the first message, never a duplicate."}},
+        "idempotency_key":{"type":"string","description":"A retry with the same key returns the first message, never a duplicate."},
+        "requires_ack":{"type":"boolean","description":"Redeliver with backoff until the recipient calls ack_message; dead-letter after the last attempt."}},
         "required":["from_agent_id","to_agent_id","payload"]}
         """);
 
@@ -30,7 +31,8 @@ internal static class ToolSchemas
         {"type":"object","properties":{
         "agent_id":{{{AgentId}}},
         "since":{"type":"integer","minimum":0,"description":"Exclusive cursor: the next_since of your last call."},
-        "limit":{"type":"integer","minimum":1,"maximum":1000,"default":100}},
+        "limit":{"type":"integer","minimum":1,"maximum":1000,"default":100},
+        "wait_seconds":{"type":"integer","minimum":0,"maximum":300,"description":"If nothing is there, wait up to this long for the first message (long poll)."}},
         "required":["agent_id"]}
         """);
 
@@ -44,6 +46,78 @@ internal static class ToolSchemas
 
     public static readonly JsonElement SubscribeInboxOutput = Parse("""
         {"type":"object","properties":{"stream_url":{"type":"string"},"agent_id":{"type":"string"},"event":{"type":"string"},"resume_with":{"type":"string"},"heartbeat_seconds":{"type":"integer"}},"required":["stream_url","agent_id"]}
+        """);
+
+    private const string Agent = """
+        {"type":"object","properties":{"agent_id":{"type":"string"},"name":{"type":"string"},"role":{"type":"string"},"description":{"type":"string"},"fleet_id":{"type":"string"},"status":{"type":"string","enum":["online","offline"]},"last_seen":{"type":"integer"}},"required":["agent_id","status"]}
+        """;
+
+    private const string FleetShape = """
+        {"type":"object","properties":{"fleet_id":{"type":"string"},"description":{"type":"string"},"request_timeout_seconds":{"type":"integer"},"heartbeat_timeout_seconds":{"type":"integer"},"members":{"type":"array","items":{"type":"string"}}},"required":["fleet_id","members"]}
+        """;
+
+    private const string Status = """
+        {"type":"object","properties":{"message_id":{"type":"string"},"status":{"type":"string","enum":["stored","pushed","acked","dead_lettered"]},"pushed_streams":{"type":"integer"},"attempts":{"type":"integer"},"stored_at":{"type":"integer"},"first_pushed_at":{"type":"integer"},"acked_at":{"type":"integer"},"dead_lettered_at":{"type":"integer"},"next_attempt_at":{"type":"integer"}},"required":["message_id","status"]}
+        """;
+
+    public static readonly JsonElement AgentIdOnlyInput = SubscribeInboxInput;
+
+    public static readonly JsonElement RegisterAgentInput = Parse($$$"""
+        {"type":"object","properties":{"agent_id":{{{AgentId}}},"name":{"type":"string"},"role":{"type":"string","description":"e.g. orchestrator, reviewer"},"description":{"type":"string","description":"What you do, so others can route work to you."},"fleet_id":{{{AgentId}}}},"required":["agent_id"]}
+        """);
+
+    public static readonly JsonElement AgentOutput = Parse(Agent);
+
+    public static readonly JsonElement ListAgentsInput = Parse($$$"""
+        {"type":"object","properties":{"fleet_id":{{{AgentId}}}}}
+        """);
+
+    public static readonly JsonElement ListAgentsOutput = Parse($$$"""
+        {"type":"object","properties":{"agents":{"type":"array","items":{{{Agent}}}}},"required":["agents"]}
+        """);
+
+    public static readonly JsonElement CreateFleetInput = Parse($$$"""
+        {"type":"object","properties":{"fleet_id":{{{AgentId}}},"description":{"type":"string"},"request_timeout_seconds":{"type":"integer","minimum":1,"default":120,"description":"Default ask timeout for members."},"heartbeat_timeout_seconds":{"type":"integer","minimum":1,"default":90,"description":"Silence after which a member counts as offline."}},"required":["fleet_id"]}
+        """);
+
+    public static readonly JsonElement FleetOutput = Parse(FleetShape);
+
+    public static readonly JsonElement NoInput = Parse("""{"type":"object","properties":{}}""");
+
+    public static readonly JsonElement ListFleetsOutput = Parse($$$"""
+        {"type":"object","properties":{"fleets":{"type":"array","items":{{{FleetShape}}}}},"required":["fleets"]}
+        """);
+
+    public static readonly JsonElement BroadcastInput = Parse($$$"""
+        {"type":"object","properties":{"from_agent_id":{{{AgentId}}},"fleet_id":{{{AgentId}}},"payload":{"type":"string"}},"required":["from_agent_id","fleet_id","payload"]}
+        """);
+
+    public static readonly JsonElement BroadcastOutput = Parse("""
+        {"type":"object","properties":{"fleet_id":{"type":"string"},"messages":{"type":"array","items":{"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"to_agent_id":{"type":"string"},"timestamp":{"type":"integer"}}}}},"required":["fleet_id","messages"]}
+        """);
+
+    public static readonly JsonElement MessageRefInput = Parse($$$"""
+        {"type":"object","properties":{"agent_id":{{{AgentId}}},"message_id":{"type":"string"}},"required":["agent_id","message_id"]}
+        """);
+
+    public static readonly JsonElement MessageIdInput = Parse("""
+        {"type":"object","properties":{"message_id":{"type":"string"}},"required":["message_id"]}
+        """);
+
+    public static readonly JsonElement StatusOutput = Parse(Status);
+
+    public static readonly JsonElement ReplyInput = Parse($$$"""
+        {"type":"object","properties":{"from_agent_id":{{{AgentId}}},"message_id":{"type":"string","description":"The message you answer."},"payload":{"type":"string"}},"required":["from_agent_id","message_id","payload"]}
+        """);
+
+    public static readonly JsonElement MessageOutput = Parse(Message);
+
+    public static readonly JsonElement AskInput = Parse($$$"""
+        {"type":"object","properties":{"from_agent_id":{{{AgentId}}},"to_agent_id":{{{AgentId}}},"payload":{"type":"string"},"timeout_seconds":{"type":"integer","minimum":1,"maximum":3600,"description":"Default: the recipient's fleet request timeout (120)."}},"required":["from_agent_id","to_agent_id","payload"]}
+        """);
+
+    public static readonly JsonElement AskOutput = Parse($$$"""
+        {"type":"object","properties":{"question":{{{Message}}},"reply":{{{Message}}}},"required":["question","reply"]}
         """);
 
     private static JsonElement Parse(string json)

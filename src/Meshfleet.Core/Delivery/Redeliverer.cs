@@ -1,0 +1,64 @@
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Streaming;
+
+namespace Meshfleet.Core.Delivery;
+
+/// <summary>
+/// Runs in the hub: pushes messages awaiting their ack again on the recipient's streams, on the retry policy's
+/// schedule, and dead-letters them after the last attempt, telling the sender with a message from <c>meshfleet</c>.
+/// </summary>
+public sealed class Redeliverer
+{
+    private readonly Mesh _mesh;
+    private readonly StreamHub _hub;
+    private readonly RetryPolicy _policy;
+    private readonly Random _random = new();
+
+    public Redeliverer(Mesh mesh, StreamHub hub, RetryPolicy policy)
+    {
+        _mesh = mesh;
+        _hub = hub;
+        _policy = policy;
+    }
+
+    /// <summary>Raised when a redelivery reached streams (for the push record).</summary>
+    public event Action<MeshMessage, int>? Redelivered;
+
+    /// <summary>Handles every redelivery due now; returns how many it handled.</summary>
+    public async ValueTask<int> RunDueAsync(CancellationToken cancellationToken)
+    {
+        long now = _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        IReadOnlyList<DeliveryRow> due = await _mesh.Registry.ListDueRedeliveriesAsync(now, 256, cancellationToken).ConfigureAwait(false);
+        foreach (DeliveryRow row in due)
+        {
+            int attempt = row.Attempts + 1;
+            if (attempt > _policy.MaxAttempts)
+            {
+                await _mesh.Registry.RecordAttemptAsync(row.MessageId, row.Attempts, null, now, cancellationToken).ConfigureAwait(false);
+                var notice = new SystemNotice(
+                    Type: "dead_letter",
+                    Text: $"Your message {row.MessageId} to {row.ToAgentId} was not acked after {row.Attempts} redeliveries and is dead-lettered. It is still in their inbox.",
+                    MessageId: row.MessageId,
+                    ToAgentId: row.ToAgentId,
+                    Attempts: row.Attempts);
+                await _mesh.NotifyAsync([row.FromAgentId], notice, row.MessageId, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            MeshMessage? message = await _mesh.Store.GetMessageAsync(row.MessageId, cancellationToken).ConfigureAwait(false);
+            if (message is not null)
+            {
+                int reached = _hub.Redeliver(message);
+                if (reached > 0)
+                {
+                    Redelivered?.Invoke(message, reached);
+                }
+            }
+
+            long next = now + (long)_policy.DelayBefore(attempt + 1, _random).TotalMilliseconds;
+            await _mesh.Registry.RecordAttemptAsync(row.MessageId, attempt, next, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return due.Count;
+    }
+}
