@@ -123,6 +123,9 @@ internal sealed class MeshNode : IAsyncDisposable
     public Task<JsonElement> SendAsync(string from, string to, string payload) =>
         CallAsync("send_message", new() { ["from_agent_id"] = from, ["to_agent_id"] = to, ["payload"] = payload });
 
+    public Task<JsonElement> SendAsync(string from, string to, string payload, string idempotencyKey) =>
+        CallAsync("send_message", new() { ["from_agent_id"] = from, ["to_agent_id"] = to, ["payload"] = payload, ["idempotency_key"] = idempotencyKey });
+
     public async ValueTask DisposeAsync()
     {
         try
