@@ -19,39 +19,44 @@ catch (SettingsException ex)
 
 string command = rest.Count > 0 ? rest[0] : string.Empty;
 List<string> commandArgs = rest.Skip(1).ToList();
-switch (command)
-{
-    case "--version" or "-v" or "version":
-        Console.WriteLine(ProductInfo.Version);
-        return 0;
-    case "--help" or "-h" or "help":
-        Console.WriteLine(HelpText.Render());
-        return 0;
-    case "export":
-        return await LedgerCommands.ExportAsync(settings, commandArgs, CancellationToken.None);
-    case "import":
-        return await LedgerCommands.ImportAsync(settings, commandArgs, CancellationToken.None);
-    case "demo":
-        return await DemoCommand.RunAsync(CancellationToken.None);
-    case "" or "serve":
-        if (commandArgs.Count > 0)
-        {
-            Console.Error.WriteLine($"meshfleet: unexpected '{commandArgs[0]}'. See meshfleet --help.");
-            return 2;
-        }
 
-        try
-        {
-            using IHost host = MeshHost.Build(settings, new ServeMode(ServeMcpOverHttp: command == "serve"));
-            await host.RunAsync();
+// Every command that opens the store refuses one from a newer Meshfleet the same way: one line, no stack trace.
+try
+{
+    switch (command)
+    {
+        case "--version" or "-v" or "version":
+            Console.WriteLine(ProductInfo.Version);
             return 0;
-        }
-        catch (StoreVersionException ex)
-        {
-            Console.Error.WriteLine("meshfleet: " + ex.Message);
-            return 1;
-        }
-    default:
-        Console.Error.WriteLine($"meshfleet: unknown command or flag '{command}'. See meshfleet --help.");
-        return 2;
+        case "--help" or "-h" or "help":
+            Console.WriteLine(HelpText.Render());
+            return 0;
+        case "export":
+            return await LedgerCommands.ExportAsync(settings, commandArgs, CancellationToken.None);
+        case "import":
+            return await LedgerCommands.ImportAsync(settings, commandArgs, CancellationToken.None);
+        case "demo":
+            return await DemoCommand.RunAsync(CancellationToken.None);
+        case "" or "serve":
+            if (commandArgs.Count > 0)
+            {
+                Console.Error.WriteLine($"meshfleet: unexpected '{commandArgs[0]}'. See meshfleet --help.");
+                return 2;
+            }
+
+            using (IHost host = MeshHost.Build(settings, new ServeMode(ServeMcpOverHttp: command == "serve")))
+            {
+                await host.RunAsync();
+            }
+
+            return 0;
+        default:
+            Console.Error.WriteLine($"meshfleet: unknown command or flag '{command}'. See meshfleet --help.");
+            return 2;
+    }
+}
+catch (StoreVersionException ex)
+{
+    Console.Error.WriteLine("meshfleet: " + ex.Message);
+    return 1;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -10,21 +11,27 @@ namespace Meshfleet.EndToEnd.Tests;
 
 /// <summary>
 /// One real meshfleet process on stdio, driven by the C# SDK's MCP client, with its stderr captured so tests can
-/// wait for the listener's startup line instead of sleeping.
+/// wait for the listener's startup line instead of sleeping. The test spawns the process itself (rather than letting
+/// the SDK do it) so it knows the pid and can SIGKILL it the way a crash would.
 /// </summary>
 internal sealed class MeshNode : IAsyncDisposable
 {
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _stderr = [];
+    private readonly Process _process;
 
-    private MeshNode(MeshScope scope)
+    private MeshNode(MeshScope scope, Process process)
     {
         Scope = scope;
+        _process = process;
     }
 
     public MeshScope Scope { get; }
 
     public McpClient Client { get; private set; } = null!;
+
+    /// <summary>The operating system's id of this meshfleet process.</summary>
+    public int Pid => _process.Id;
 
     /// <summary>Completes with the port once this process logs that its HTTP listener is up.</summary>
     public Task<int> Listening => _listening.Task;
@@ -42,22 +49,42 @@ internal sealed class MeshNode : IAsyncDisposable
 
     public static async Task<MeshNode> StartAsync(MeshScope scope, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var node = new MeshNode(scope);
-        var environment = new Dictionary<string, string?>(scope.Environment.ToDictionary(p => p.Key, p => (string?)p.Value));
+        var environment = new Dictionary<string, string>(scope.Environment);
         foreach ((string key, string value) in extra ?? new Dictionary<string, string>())
         {
             environment[key] = value;
         }
 
-        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        Process process = Process.Start(MeshfleetBinary.StartInfo(environment))!;
+        var node = new MeshNode(scope, process);
+        process.ErrorDataReceived += (_, e) =>
         {
-            Command = MeshfleetBinary.Path,
-            EnvironmentVariables = environment,
-            StandardErrorLines = node.OnStderr,
-            ShutdownTimeout = TimeSpan.FromSeconds(10),
-        });
-        node.Client = await McpClient.CreateAsync(transport, cancellationToken: scope.Timeout);
+            if (e.Data is not null)
+            {
+                node.OnStderr(e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+        try
+        {
+            var transport = new StreamClientTransport(serverInput: process.StandardInput.BaseStream, serverOutput: process.StandardOutput.BaseStream);
+            node.Client = await McpClient.CreateAsync(transport, cancellationToken: scope.Timeout);
+        }
+        catch
+        {
+            process.Kill();
+            process.Dispose();
+            throw;
+        }
+
         return node;
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to flush, close or say goodbye, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync(Scope.Timeout);
     }
 
     private void OnStderr(string line)
@@ -96,7 +123,33 @@ internal sealed class MeshNode : IAsyncDisposable
     public Task<JsonElement> SendAsync(string from, string to, string payload) =>
         CallAsync("send_message", new() { ["from_agent_id"] = from, ["to_agent_id"] = to, ["payload"] = payload });
 
-    public async ValueTask DisposeAsync() => await Client.DisposeAsync();
+    public Task<JsonElement> SendAsync(string from, string to, string payload, string idempotencyKey) =>
+        CallAsync("send_message", new() { ["from_agent_id"] = from, ["to_agent_id"] = to, ["payload"] = payload, ["idempotency_key"] = idempotencyKey });
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Client.DisposeAsync();
+
+            // EOF on stdin is how an MCP client tells a stdio server to stop; a server that ignores it is killed.
+            _process.StandardInput.Close();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
 
     private static string ErrorText(CallToolResult result) =>
         string.Join("\n", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
@@ -136,7 +189,11 @@ internal sealed class MeshScope : IAsyncDisposable
     public async Task<MeshNode> StartNodeAsync(IReadOnlyDictionary<string, string>? extra = null)
     {
         MeshNode node = await MeshNode.StartAsync(this, extra);
-        _nodes.Add(node);
+        lock (_nodes)
+        {
+            _nodes.Add(node);
+        }
+
         return node;
     }
 
@@ -155,17 +212,8 @@ internal sealed class MeshScope : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (MeshNode node in _nodes)
-        {
-            try
-            {
-                await node.DisposeAsync();
-            }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
-            {
-                // A node a test killed on purpose has nothing left to close.
-            }
-        }
+        // All at once: each node may take a moment to drain after stdin closes, and tests with many nodes add up.
+        await Task.WhenAll(_nodes.Select(StopNodeAsync));
 
         Http.Dispose();
         _deadline.Dispose();
@@ -176,6 +224,18 @@ internal sealed class MeshScope : IAsyncDisposable
         }
         catch (IOException)
         {
+        }
+    }
+
+    private static async Task StopNodeAsync(MeshNode node)
+    {
+        try
+        {
+            await node.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // A node a test killed on purpose has nothing left to close.
         }
     }
 

@@ -29,6 +29,26 @@ internal static class MeshfleetBinary
         return info;
     }
 
+    /// <summary>Runs a command (export, import, ...) to completion with stdin closed, capturing both output streams.</summary>
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken, params string[] arguments)
+    {
+        using Process process = Process.Start(StartInfo(environment, arguments))!;
+        process.StandardInput.Close();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw;
+        }
+
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
     private static string Locate()
     {
         string? configured = Environment.GetEnvironmentVariable("MESHFLEET_BIN");

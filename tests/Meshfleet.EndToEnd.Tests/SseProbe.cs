@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Xunit;
 
 namespace Meshfleet.EndToEnd.Tests;
 
@@ -65,6 +67,17 @@ internal sealed class SseProbe : IAsyncDisposable
                 return block;
             }
         }
+    }
+
+    /// <summary>The next message event's data, after checking that the event's id is the message's seq.</summary>
+    public async Task<JsonElement> ReadMessageAsync(CancellationToken cancellationToken)
+    {
+        string block = await ReadEventAsync(cancellationToken);
+        string[] lines = block.TrimEnd('\n').Split('\n');
+        Assert.True(lines.Length == 3 && lines[1] == "event: message", $"not a message event: {block}");
+        JsonElement message = JsonDocument.Parse(lines[2]["data: ".Length..]).RootElement.Clone();
+        Assert.Equal($"id: {message.GetProperty("seq").GetInt64()}", lines[0]);
+        return message;
     }
 
     public async ValueTask DisposeAsync()

@@ -23,9 +23,14 @@ internal static class MeshHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(mode);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IMessageStore>(sp => SqliteMessageStore.Open(
+
+        // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema) then fails
+        // before hosting starts, with one clean line from Program instead of the host's startup-failure stack trace.
+        // Registered through a factory so the container still owns and disposes it.
+        SqliteMessageStore store = SqliteMessageStore.Open(
             new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-            sp.GetRequiredService<TimeProvider>()));
+            TimeProvider.System);
+        builder.Services.AddSingleton<IMessageStore>(_ => store);
         builder.Services.AddSingleton(new StreamHubOptions { MaxStreamsPerAgent = settings.MaxStreamsPerAgent, SubscriberBuffer = settings.SubscriberBuffer });
         builder.Services.AddSingleton<StreamHub>();
         builder.Services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
