@@ -16,6 +16,7 @@ public sealed class SqliteMessageStore : IMessageStore
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CursorTail _tail;
+    private int _disposed;
 
     private SqliteMessageStore(string connectionString, SqliteConnection writer, string storeId, SqliteStoreOptions options, TimeProvider time)
     {
@@ -324,6 +325,12 @@ public sealed class SqliteMessageStore : IMessageStore
 
     public async ValueTask DisposeAsync()
     {
+        // The host registers the store under two service types; the second dispose has nothing left to do.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
