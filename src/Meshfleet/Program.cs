@@ -20,7 +20,7 @@ catch (SettingsException ex)
 string command = rest.Count > 0 ? rest[0] : string.Empty;
 List<string> commandArgs = rest.Skip(1).ToList();
 
-// Every command that opens the store refuses one from a newer Meshfleet the same way: one line, no stack trace.
+// Every command fails the same way on a store or file it cannot use: one line that says what and where, no stack trace.
 try
 {
     switch (command)
@@ -58,5 +58,10 @@ try
 catch (StoreVersionException ex)
 {
     Console.Error.WriteLine("meshfleet: " + ex.Message);
+    return 1;
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"meshfleet: {ex.Message} (store: {settings.DatabasePath}). Check the path and its permissions, or set MESHFLEET_DB / --db to a writable file.");
     return 1;
 }

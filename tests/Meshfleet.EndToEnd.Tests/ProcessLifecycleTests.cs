@@ -94,6 +94,27 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Unusable_paths_fail_with_one_line_and_no_stack_trace()
+    {
+        await using var scope = new MeshScope();
+        using Process export = Process.Start(MeshfleetBinary.StartInfo(scope.Environment, "export", "--out", Path.Combine(scope.Directory, "missing", "ledger.jsonl")))!;
+        string exportError = await export.StandardError.ReadToEndAsync(scope.Timeout);
+        await export.WaitForExitAsync(scope.Timeout);
+        Assert.Equal(1, export.ExitCode);
+        Assert.Contains("ledger.jsonl", exportError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", exportError, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(scope.Directory, "a-directory.db"));
+        var environment = new Dictionary<string, string>(scope.Environment) { ["MESHFLEET_DB"] = Path.Combine(scope.Directory, "a-directory.db") };
+        using Process server = Process.Start(MeshfleetBinary.StartInfo(environment))!;
+        string serverError = await server.StandardError.ReadToEndAsync(scope.Timeout);
+        await server.WaitForExitAsync(scope.Timeout);
+        Assert.Equal(1, server.ExitCode);
+        Assert.Contains("MESHFLEET_DB", serverError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", serverError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_setting_fails_fast_naming_it()
     {
         await using var scope = new MeshScope();
