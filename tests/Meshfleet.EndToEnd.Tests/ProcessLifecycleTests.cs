@@ -80,38 +80,31 @@ public sealed class ProcessLifecycleTests
     public async Task Version_and_help_print_and_exit()
     {
         await using var scope = new MeshScope();
-        using Process version = Process.Start(MeshfleetBinary.StartInfo(scope.Environment, "--version"))!;
-        string printed = (await version.StandardOutput.ReadToEndAsync(scope.Timeout)).Trim();
-        await version.WaitForExitAsync(scope.Timeout);
-        Assert.Matches(@"^\d+\.\d+\.\d+$", printed);
+        CliRun version = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, "--version");
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+$", version.Stdout.Trim());
 
-        using Process help = Process.Start(MeshfleetBinary.StartInfo(scope.Environment, "--help"))!;
-        string text = await help.StandardOutput.ReadToEndAsync(scope.Timeout);
-        await help.WaitForExitAsync(scope.Timeout);
+        CliRun help = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, "--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("MESHFLEET_SSE_PORT", text, StringComparison.Ordinal);
-        Assert.Contains("MESHFLEET_DB", text, StringComparison.Ordinal);
+        Assert.Contains("MESHFLEET_SSE_PORT", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("MESHFLEET_DB", help.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Unusable_paths_fail_with_one_line_and_no_stack_trace()
     {
         await using var scope = new MeshScope();
-        using Process export = Process.Start(MeshfleetBinary.StartInfo(scope.Environment, "export", "--out", Path.Combine(scope.Directory, "missing", "ledger.jsonl")))!;
-        string exportError = await export.StandardError.ReadToEndAsync(scope.Timeout);
-        await export.WaitForExitAsync(scope.Timeout);
+        CliRun export = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, "export", "--out", Path.Combine(scope.Directory, "missing", "ledger.jsonl"));
         Assert.Equal(1, export.ExitCode);
-        Assert.Contains("ledger.jsonl", exportError, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", exportError, StringComparison.Ordinal);
+        Assert.Contains("ledger.jsonl", export.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", export.Stderr, StringComparison.Ordinal);
 
         Directory.CreateDirectory(Path.Combine(scope.Directory, "a-directory.db"));
         var environment = new Dictionary<string, string>(scope.Environment) { ["MESHFLEET_DB"] = Path.Combine(scope.Directory, "a-directory.db") };
-        using Process server = Process.Start(MeshfleetBinary.StartInfo(environment))!;
-        string serverError = await server.StandardError.ReadToEndAsync(scope.Timeout);
-        await server.WaitForExitAsync(scope.Timeout);
+        CliRun server = await MeshfleetBinary.RunAsync(environment, scope.Timeout);
         Assert.Equal(1, server.ExitCode);
-        Assert.Contains("MESHFLEET_DB", serverError, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", serverError, StringComparison.Ordinal);
+        Assert.Contains("MESHFLEET_DB", server.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,10 +112,8 @@ public sealed class ProcessLifecycleTests
     {
         await using var scope = new MeshScope();
         var environment = new Dictionary<string, string>(scope.Environment) { ["MESHFLEET_SSE_PORT"] = "not-a-port" };
-        using Process process = Process.Start(MeshfleetBinary.StartInfo(environment))!;
-        string stderr = await process.StandardError.ReadToEndAsync(scope.Timeout);
-        await process.WaitForExitAsync(scope.Timeout);
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("MESHFLEET_SSE_PORT", stderr, StringComparison.Ordinal);
+        CliRun run = await MeshfleetBinary.RunAsync(environment, scope.Timeout);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("MESHFLEET_SSE_PORT", run.Stderr, StringComparison.Ordinal);
     }
 }

@@ -127,10 +127,8 @@ public sealed class ServeTests
     public async Task Non_loopback_bind_without_token_is_refused_with_how_to_set_one()
     {
         await using var scope = new MeshScope();
-        using Process process = Process.Start(MeshfleetBinary.StartInfo(scope.Environment, "serve", "--sse-host", "0.0.0.0"))!;
-        string stderr = await process.StandardError.ReadToEndAsync(scope.Timeout);
-        await process.WaitForExitAsync(scope.Timeout);
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("MESHFLEET_TOKEN", stderr, StringComparison.Ordinal);
+        CliRun run = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, "serve", "--sse-host", "0.0.0.0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("MESHFLEET_TOKEN", run.Stderr, StringComparison.Ordinal);
     }
 }
