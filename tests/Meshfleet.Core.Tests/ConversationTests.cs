@@ -72,16 +72,12 @@ public sealed class ConversationTests
     public async Task Ask_times_out_with_the_question_id_and_the_question_stays()
     {
         await using MeshHarness mesh = await MeshHarness.StartAsync();
-        Task questionArrives = mesh.Hub.WaitForMessageAsync("dev", mesh.Timeout);
+        Task askerWaits = AskerWaitsAsync(mesh);
         Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", 5, mesh.Timeout).AsTask();
-        await questionArrives;
+        await askerWaits;
         MeshMessage question = Assert.Single((await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages);
 
-        for (int i = 0; i < 5 && !asking.IsCompleted; i++)
-        {
-            mesh.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(asking, Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System));
-        }
+        mesh.Time.Advance(TimeSpan.FromSeconds(5));
 
         AskFailedException error = await Assert.ThrowsAsync<AskFailedException>(() => asking.WaitAsync(mesh.Timeout));
         Assert.Contains("after 5 s", error.Message, StringComparison.Ordinal);
@@ -95,18 +91,21 @@ public sealed class ConversationTests
         await using MeshHarness mesh = await MeshHarness.StartAsync();
         await mesh.Agents.CreateFleetAsync("crew", null, 600, 10, mesh.Timeout);
         await mesh.Agents.RegisterAsync("dev", null, null, null, "crew", mesh.Timeout);
-        Task questionArrives = mesh.Hub.WaitForMessageAsync("dev", mesh.Timeout);
+        Task askerWaits = AskerWaitsAsync(mesh);
         Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", null, mesh.Timeout).AsTask();
-        await questionArrives;
+        await askerWaits;
 
-        for (int i = 0; i < 30 && !asking.IsCompleted; i++)
-        {
-            mesh.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(asking, Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System));
-        }
-
+        // Past dev's heartbeat timeout (10 s) but far from the fleet's request timeout (600 s).
+        mesh.Time.Advance(TimeSpan.FromSeconds(11));
         AskFailedException error = await Assert.ThrowsAsync<AskFailedException>(() => asking.WaitAsync(mesh.Timeout));
         Assert.Contains("went offline", error.Message, StringComparison.Ordinal);
-        Assert.True(mesh.Time.GetUtcNow() < new DateTimeOffset(2026, 11, 24, 12, 0, 30, TimeSpan.Zero));
+    }
+
+    /// <summary>Completes once the ask registers its first wait for the reply, i.e. once its clock has started.</summary>
+    private static Task AskerWaitsAsync(MeshHarness mesh)
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        mesh.Hub.WaitersChanged += () => waiting.TrySetResult();
+        return waiting.Task.WaitAsync(mesh.Timeout);
     }
 }
