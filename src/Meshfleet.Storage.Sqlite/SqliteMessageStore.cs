@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Microsoft.Data.Sqlite;
@@ -15,7 +15,10 @@ public sealed class SqliteMessageStore : IMessageStore
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private const int MaxGroup = 512;
     private readonly CursorTail _tail;
+    private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _committer;
     private int _disposed;
 
     private SqliteMessageStore(string connectionString, SqliteConnection writer, string storeId, SqliteStoreOptions options, TimeProvider time)
@@ -25,6 +28,7 @@ public sealed class SqliteMessageStore : IMessageStore
         StoreId = storeId;
         Path = options.Path;
         _tail = new CursorTail(ReadAfterAsync, options.PollInterval, time);
+        _committer = Task.Run(CommitAppendsAsync);
     }
 
     /// <inheritdoc />
@@ -72,30 +76,81 @@ public sealed class SqliteMessageStore : IMessageStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Group commit: concurrent appends queue up and the writer commits everything queued in one transaction, so
+    /// throughput grows with concurrency while each caller still returns only after its message is committed.
+    /// </remarks>
     public async ValueTask<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
-        AppendResult result;
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            result = AppendLocked(draft);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        var pending = new PendingAppend(draft);
+        ObjectDisposedException.ThrowIf(!_appends.Writer.TryWrite(pending), this);
 
-        if (!result.Duplicate)
-        {
-            _tail.Wake();
-        }
-
-        return result;
+        return await pending.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private AppendResult AppendLocked(MessageDraft draft)
+    private async Task CommitAppendsAsync()
     {
-        using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+        var batch = new List<PendingAppend>(MaxGroup);
+        ChannelReader<PendingAppend> reader = _appends.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxGroup && reader.TryRead(out PendingAppend? pending))
+            {
+                batch.Add(pending);
+            }
+
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                CommitGroup(batch);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+
+            _tail.Wake();
+        }
+    }
+
+    private void CommitGroup(List<PendingAppend> batch)
+    {
+        var results = new AppendResult[batch.Count];
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                results[i] = AppendInTransaction(transaction, batch[i].Draft);
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            // One bad append must not fail its neighbours: retry each on its own, so only the culprit sees the error.
+            foreach (PendingAppend pending in batch)
+            {
+                CommitGroup([pending]);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            batch[0].Done.TrySetException(ex);
+            return;
+        }
+
+        for (int i = 0; i < batch.Count; i++)
+        {
+            batch[i].Done.TrySetResult(results[i]);
+        }
+    }
+
+    private AppendResult AppendInTransaction(SqliteTransaction transaction, MessageDraft draft)
+    {
         if (draft.IdempotencyKey is not null)
         {
             using SqliteCommand find = _writer.CreateCommand();
@@ -110,9 +165,7 @@ public sealed class SqliteMessageStore : IMessageStore
             }
         }
 
-        MeshMessage message = Insert(transaction, draft);
-        transaction.Commit();
-        return new AppendResult(message, Duplicate: false);
+        return new AppendResult(Insert(transaction, draft), Duplicate: false);
     }
 
     private MeshMessage Insert(SqliteTransaction transaction, MessageDraft draft)
@@ -331,6 +384,8 @@ public sealed class SqliteMessageStore : IMessageStore
             return;
         }
 
+        _appends.Writer.TryComplete();
+        await _committer.ConfigureAwait(false);
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {

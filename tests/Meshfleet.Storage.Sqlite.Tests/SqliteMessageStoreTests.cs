@@ -70,6 +70,23 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         Assert.Equal(sent, tail.Current);
     }
 
+    [Fact]
+    public async Task Group_commit_fails_only_the_bad_append_among_concurrent_ones()
+    {
+        await using IMessageStore store = OpenStore();
+        MessageDraft first = Draft("a", "b", "first");
+        await store.AppendAsync(first, CancellationToken.None);
+
+        Task<AppendResult>[] burst = Enumerable.Range(0, 50)
+            .Select(i => store.AppendAsync(i == 25 ? first with { Payload = "same id again" } : Draft("a", "b", $"burst {i}"), CancellationToken.None).AsTask())
+            .ToArray();
+        await Assert.ThrowsAsync<SqliteException>(() => burst[25]);
+        AppendResult[] good = await Task.WhenAll(burst.Where((_, i) => i != 25));
+
+        Assert.Equal(49, good.Select(r => r.Message.Seq).Distinct().Count());
+        Assert.Equal(50, (await store.ReadInboxAsync("b", 0, 1000, CancellationToken.None)).Count);
+    }
+
     private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql)
     {
         await using SqliteCommand command = connection.CreateCommand();
