@@ -69,7 +69,10 @@ internal static class SchemaMigrations
     public static int Latest => Steps.Length;
 
     /// <summary>Brings the schema to <see cref="Latest"/>, or refuses a store from a newer Meshfleet.</summary>
-    public static void Apply(SqliteConnection connection, string path)
+    public static void Apply(SqliteConnection connection, string path) => Apply(connection, path, Latest);
+
+    /// <summary>Brings the schema to <paramref name="target"/> (tests build old stores with it).</summary>
+    internal static void Apply(SqliteConnection connection, string path, int target)
     {
         using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
         long version = Scalar(connection, transaction, "PRAGMA user_version");
@@ -80,14 +83,14 @@ internal static class SchemaMigrations
                 "Upgrade Meshfleet to open it, or set MESHFLEET_DB to another file.");
         }
 
-        for (long step = version; step < Latest; step++)
+        for (long step = version; step < target; step++)
         {
             Execute(connection, transaction, Steps[step]);
         }
 
-        if (version < Latest)
+        if (version < target)
         {
-            Execute(connection, transaction, $"PRAGMA user_version = {Latest}");
+            Execute(connection, transaction, $"PRAGMA user_version = {target}");
         }
 
         Execute(connection, transaction, "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))");

@@ -71,6 +71,28 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
     }
 
     [Fact]
+    public async Task Version_1_store_migrates_forward_keeping_its_messages()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await connection.OpenAsync();
+            SchemaMigrations.Apply(connection, DatabasePath, target: 1);
+            await using SqliteCommand insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO messages (message_id, from_agent_id, to_agent_id, payload, timestamp) VALUES ('msg_old', 'a', 'b', 'from v1', 1)";
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using IMessageStore store = OpenStore();
+        Assert.Equal("from v1", Assert.Single(await store.ReadInboxAsync("b", 0, 10, CancellationToken.None)).Payload);
+        await using var check = new SqliteConnection($"Data Source={DatabasePath}");
+        await check.OpenAsync();
+        Assert.Equal(2L, await ScalarAsync(check, "PRAGMA user_version"));
+        Assert.Equal(0L, await ScalarAsync(check, "SELECT COUNT(*) FROM agents"));
+    }
+
+    [Fact]
     public async Task Group_commit_fails_only_the_bad_append_among_concurrent_ones()
     {
         await using IMessageStore store = OpenStore();
