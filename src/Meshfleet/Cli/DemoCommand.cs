@@ -117,7 +117,7 @@ internal static class DemoCommand
         var arguments = new List<string>();
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
         {
-            arguments.Add(typeof(DemoCommand).Assembly.Location);
+            arguments.Add(Path.Combine(AppContext.BaseDirectory, "meshfleet.dll"));
         }
 
         return new StdioClientTransport(new StdioClientTransportOptions
