@@ -36,18 +36,18 @@ public sealed record MeshfleetSettings
     /// <summary>True when the listener is reachable only from this machine.</summary>
     public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);
 
-    /// <summary>The base URL clients use to reach the listener.</summary>
-    public string PublicBaseUrl
-    {
-        get
-        {
-            string host = SseHost is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : SseHost;
-            if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
-            {
-                host = $"[{host}]";
-            }
+    /// <summary>The base URL clients use to reach the listener on the configured port.</summary>
+    public string PublicBaseUrl => BaseUrlFor(SsePort);
 
-            return $"http://{host}:{SsePort}";
+    /// <summary>The base URL clients use to reach the listener on <paramref name="port"/> (the bound one, when 0 was configured).</summary>
+    public string BaseUrlFor(int port)
+    {
+        string host = SseHost is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : SseHost;
+        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+        {
+            host = $"[{host}]";
         }
+
+        return $"http://{host}:{port}";
     }
 }

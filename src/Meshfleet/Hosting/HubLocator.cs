@@ -39,7 +39,7 @@ internal sealed class HubLocator : IDisposable
     internal void BecameHub(int port)
     {
         BoundPort = port;
-        _hubBaseUrl = _settings.PublicBaseUrl.Replace($":{_settings.SsePort}", $":{port}", StringComparison.Ordinal);
+        _hubBaseUrl = _settings.BaseUrlFor(port);
     }
 
     internal void LeftHub()
