@@ -153,14 +153,7 @@ public sealed class CrashSafetyTests
 
     private static SqliteConnection OpenReadOnly(MeshScope scope) => new($"Data Source={scope.DatabasePath};Mode=ReadOnly;Pooling=False");
 
-    private static async Task<long> ReadHeadAsync(MeshScope scope)
-    {
-        await using SqliteConnection connection = OpenReadOnly(scope);
-        await connection.OpenAsync(scope.Timeout);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages";
-        return (long)(await command.ExecuteScalarAsync(scope.Timeout))!;
-    }
+    private static async Task<long> ReadHeadAsync(MeshScope scope) => (long)(await scope.QueryStoreAsync("SELECT COALESCE(MAX(seq), 0) FROM messages"))!;
 
     private static async Task<List<(string Key, string Payload, Receipt Receipt)>> ReadLedgerAsync(MeshScope scope)
     {
@@ -178,12 +171,5 @@ public sealed class CrashSafetyTests
         return rows;
     }
 
-    private static async Task<string> IntegrityAsync(MeshScope scope)
-    {
-        await using SqliteConnection connection = OpenReadOnly(scope);
-        await connection.OpenAsync(scope.Timeout);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check";
-        return (string)(await command.ExecuteScalarAsync(scope.Timeout))!;
-    }
+    private static async Task<string> IntegrityAsync(MeshScope scope) => (string)(await scope.QueryStoreAsync("PRAGMA integrity_check"))!;
 }

@@ -204,6 +204,16 @@ internal sealed class MeshScope : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Runs one query on the store file, read-only, beside the processes that use it.</summary>
+    public async Task<object?> QueryStoreAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(Timeout);
+        await using Microsoft.Data.Sqlite.SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(Timeout);
+    }
+
     public async Task<int> HubPidAsync()
     {
         JsonElement health = await Http.GetFromJsonAsync<JsonElement>("/healthz", Timeout);

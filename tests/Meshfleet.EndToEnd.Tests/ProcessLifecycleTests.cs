@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace Meshfleet.EndToEnd.Tests;
@@ -27,11 +26,7 @@ public sealed class ProcessLifecycleTests
         JsonElement inbox = await second.CallAsync("get_inbox", new() { ["agent_id"] = "b", ["limit"] = 1000 });
         Assert.Equal(acknowledged, inbox.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64()));
 
-        await using var connection = new SqliteConnection($"Data Source={scope.DatabasePath};Mode=ReadOnly");
-        await connection.OpenAsync(scope.Timeout);
-        await using SqliteCommand check = connection.CreateCommand();
-        check.CommandText = "PRAGMA integrity_check";
-        Assert.Equal("ok", await check.ExecuteScalarAsync(scope.Timeout));
+        Assert.Equal("ok", await scope.QueryStoreAsync("PRAGMA integrity_check"));
     }
 
     [Fact]
