@@ -25,6 +25,9 @@ internal sealed record BenchOptions(string Binary, bool Quick, string? OutPath, 
 
     public int PushSends => Sends ?? (Quick ? 300 : 2000);
 
+    /// <summary>How long each push-latency run warms up (JIT tiers, thread pool) before it measures.</summary>
+    public TimeSpan PushWarmup => TimeSpan.FromSeconds(Quick ? 1 : 3);
+
     public TimeSpan ThroughputDuration => TimeSpan.FromSeconds(Quick ? 1 : 5);
 
     public IReadOnlyList<int> SenderCounts => [1, 8, 32];

@@ -69,7 +69,7 @@ internal static class BenchSuite
                 if (options.Runs("push"))
                 {
                     progress.Step($"{name}: push latency, {options.PushSends} sends");
-                    await CollectAsync(results, unavailable, progress, $"{name} push", async () => [await PushLatencyScenario.RunAsync(system, options.PushSends, progress, cancellationToken)]);
+                    await CollectAsync(results, unavailable, progress, $"{name} push", async () => [await PushLatencyScenario.RunAsync(system, options.PushSends, options.PushWarmup, progress, cancellationToken)]);
                 }
 
                 if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name != "meshfleet-stdio-xproc")
