@@ -41,7 +41,7 @@ internal sealed record BenchOptions(string Binary, bool Quick, string? OutPath, 
 
     public int StartupRuns => Quick ? 5 : 20;
 
-    public int StoreMessages => Quick ? 20_000 : 100_000;
+    public int StoreMessages => Quick ? 10_000 : 100_000;
 
     public IReadOnlyList<int> StoreConcurrencies => [1, 8, 32];
 

@@ -31,73 +31,43 @@ internal static class BenchSuite
             await CollectAsync(results, unavailable, progress, "store", () => StoreScenario.RunAsync(options.StoreMessages, options.StoreConcurrencies, progress, cancellationToken));
         }
 
-        var systems = new List<(string Name, Func<Task<IMessagingSystem>> Start, bool FullSuite)>
+        // FullSuite: throughput (and fan-out) too, not only push. QuickToo: part of --quick.
+        var systems = new List<(string Name, Func<Task<IMessagingSystem>> Start, bool FullSuite, bool QuickToo)>
         {
-            ("meshfleet-http", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: false, FanOutScenario.StreamsPerAgent, cancellationToken), true),
-            ("floor", async () => await FloorRelaySystem.StartAsync(cancellationToken), true),
-            ("redis-aof-everysec", async () => await RedisStreamsSystem.StartAsync("everysec", cancellationToken), true),
-            ("redis-aof-always", async () => await RedisStreamsSystem.StartAsync("always", cancellationToken), true),
-            ("nats-jetstream", async () => await NatsJetStreamSystem.StartAsync(cancellationToken), true),
-            ("meshfleet-stdio", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, crossProcess: false, cancellationToken), false),
-            ("meshfleet-stdio-xproc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, crossProcess: true, cancellationToken), false),
-            ("meshfleet-http-token", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: true, 5, cancellationToken), false),
+            ("meshfleet-http", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: false, FanOutScenario.StreamsPerAgent, cancellationToken), true, true),
+            ("floor", async () => await FloorRelaySystem.StartAsync(cancellationToken), true, true),
+            ("redis-aof-everysec", async () => await RedisStreamsSystem.StartAsync("everysec", cancellationToken), true, true),
+            ("redis-aof-always", async () => await RedisStreamsSystem.StartAsync("always", cancellationToken), true, true),
+            ("nats-jetstream", async () => await NatsJetStreamSystem.StartAsync(cancellationToken), true, true),
+            ("meshfleet-stdio", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, crossProcess: false, cancellationToken), false, true),
+            ("meshfleet-stdio-xproc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, crossProcess: true, cancellationToken), false, true),
+            ("meshfleet-http-token", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: true, 5, cancellationToken), false, false),
         };
 
-        foreach ((string name, Func<Task<IMessagingSystem>> start, bool fullSuite) in systems)
+        foreach ((string name, Func<Task<IMessagingSystem>> start, bool fullSuite, bool quickToo) in systems)
         {
-            bool anyScenario = options.Runs("push") || options.Runs("mcp-rtt") || (fullSuite && (options.Runs("throughput") || options.Runs("fan-out")));
-            if (!options.Measures(name) || !anyScenario)
+            if (!options.Measures(name) || (options.Quick && !quickToo))
             {
                 continue;
             }
 
-            progress.Step($"{name}: starting");
-            IMessagingSystem system;
-            try
+            bool sharedScenarios = options.Runs("push") || options.Runs("mcp-rtt") || (fullSuite && options.Runs("throughput"));
+            if (sharedScenarios)
             {
-                system = await start();
-            }
-            catch (Exception ex) when (ex is SystemUnavailableException or InvalidOperationException or IOException or TimeoutException)
-            {
-                unavailable.Add($"{name}: {ex.Message}");
-                progress.Warn($"{name} unavailable: {ex.Message}");
-                continue;
+                await MeasureSystemAsync(name, start, fullSuite, options, progress, results, unavailable, cancellationToken);
             }
 
-            await using (system)
+            if (name is "meshfleet-http" or "floor" && options.Runs("fan-out"))
             {
-                if (options.Runs("push"))
+                // A fresh server per size, so its memory is the subscribers' and not the heap the earlier scenarios grew.
+                foreach (int subscribers in options.FanOutSizes)
                 {
-                    progress.Step($"{name}: push latency, {options.PushSends} sends");
-                    await CollectAsync(results, unavailable, progress, $"{name} push", async () => [await PushLatencyScenario.RunAsync(system, options.PushSends, options.PushWarmup, progress, cancellationToken)]);
-                }
-
-                if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name != "meshfleet-stdio-xproc")
-                {
-                    progress.Step($"{name}: MCP round trips, {options.PushSends} ping and get_inbox calls");
-                    await CollectAsync(results, unavailable, progress, $"{name} mcp-rtt", () => MeasureRoundTripsAsync(system, options.PushSends, cancellationToken));
-                }
-
-                if (!fullSuite)
-                {
-                    continue;
-                }
-
-                foreach (int senders in options.Runs("throughput") ? options.SenderCounts : [])
-                {
-                    progress.Step($"{name}: throughput, {senders} senders for {options.ThroughputDuration.TotalSeconds:F0} s");
-                    await CollectAsync(results, unavailable, progress, $"{name} throughput {senders}", async () =>
-                        [await ThroughputScenario.RunAsync(system, senders, options.ThroughputDuration, progress, cancellationToken)]);
-                }
-
-                if (name is "meshfleet-http" or "floor" && options.Runs("fan-out"))
-                {
-                    foreach (int subscribers in options.FanOutSizes)
+                    progress.Step($"{name}: fan-out to {subscribers} subscribers, {options.FanOutRounds} rounds, on a fresh server");
+                    await CollectAsync(results, unavailable, progress, $"{name} fan-out {subscribers}", async () =>
                     {
-                        progress.Step($"{name}: fan-out to {subscribers} subscribers, {options.FanOutRounds} rounds");
-                        await CollectAsync(results, unavailable, progress, $"{name} fan-out {subscribers}", async () =>
-                            [await FanOutScenario.RunAsync(system, subscribers, options.FanOutRounds, progress, cancellationToken)]);
-                    }
+                        await using IMessagingSystem fresh = await start();
+                        return [await FanOutScenario.RunAsync(fresh, subscribers, options.FanOutRounds, progress, cancellationToken)];
+                    });
                 }
             }
         }
@@ -112,6 +82,54 @@ internal static class BenchSuite
             Comparisons.Ratios(results),
             Comparisons.Targets(results),
             unavailable);
+    }
+
+    /// <summary>Push latency, MCP round trips and throughput, on one server that lives through all three.</summary>
+    private static async Task MeasureSystemAsync(
+        string name,
+        Func<Task<IMessagingSystem>> start,
+        bool fullSuite,
+        BenchOptions options,
+        BenchProgress progress,
+        List<BenchResult> results,
+        List<string> unavailable,
+        CancellationToken cancellationToken)
+    {
+        progress.Step($"{name}: starting");
+        IMessagingSystem system;
+        try
+        {
+            system = await start();
+        }
+        catch (Exception ex) when (ex is SystemUnavailableException or InvalidOperationException or IOException or TimeoutException)
+        {
+            unavailable.Add($"{name}: {ex.Message}");
+            progress.Warn($"{name} unavailable: {ex.Message}");
+            return;
+        }
+
+        await using (system)
+        {
+            if (options.Runs("push"))
+            {
+                progress.Step($"{name}: push latency, {options.PushWarmup.TotalSeconds:F0} s warm-up, then {options.PushSends} sends");
+                await CollectAsync(results, unavailable, progress, $"{name} push", async () =>
+                    [await PushLatencyScenario.RunAsync(system, options.PushSends, options.PushWarmup, progress, cancellationToken)]);
+            }
+
+            if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name != "meshfleet-stdio-xproc")
+            {
+                progress.Step($"{name}: MCP round trips, {options.PushSends} each of tools/list, get_inbox and send_message");
+                await CollectAsync(results, unavailable, progress, $"{name} mcp-rtt", () => MeasureRoundTripsAsync(system, options.PushSends, cancellationToken));
+            }
+
+            foreach (int senders in fullSuite && options.Runs("throughput") ? options.SenderCounts : [])
+            {
+                progress.Step($"{name}: throughput, {senders} senders for {options.ThroughputDuration.TotalSeconds:F0} s");
+                await CollectAsync(results, unavailable, progress, $"{name} throughput {senders}", async () =>
+                    [await ThroughputScenario.RunAsync(system, senders, options.ThroughputDuration, progress, cancellationToken)]);
+            }
+        }
     }
 
     private static async Task<IReadOnlyList<BenchResult>> MeasureRoundTripsAsync(IMessagingSystem system, int calls, CancellationToken cancellationToken)

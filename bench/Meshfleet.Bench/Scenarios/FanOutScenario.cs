@@ -28,6 +28,7 @@ internal static class FanOutScenario
         using var gate = new SemaphoreSlim(OpenConcurrency);
         long connectStart = Stopwatch.GetTimestamp();
         using var stopReaders = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task[] reading = [];
         try
         {
             await Task.WhenAll(Enumerable.Range(0, subscriberCount).Select(async s =>
@@ -51,7 +52,7 @@ internal static class FanOutScenario
             var sentAt = new long[groups];
             int remaining = 0;
             var roundDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task[] reading = Enumerable.Range(0, subscriberCount).Select(s => Task.Run(async () =>
+            reading = Enumerable.Range(0, subscriberCount).Select(s => Task.Run(async () =>
             {
                 int group = s % groups;
                 while (!stopReaders.IsCancellationRequested)
@@ -107,6 +108,7 @@ internal static class FanOutScenario
         finally
         {
             await stopReaders.CancelAsync();
+            await Task.WhenAll(reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await Task.WhenAll(readers.Where(r => r is not null).Select(r => r.DisposeAsync().AsTask()));
         }
     }

@@ -28,9 +28,10 @@ internal static class ThroughputScenario
         int disorder = 0;
         var ack = new LatencyHistogram();
         using var stopReaders = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task[] reading = [];
         try
         {
-            Task[] reading = Enumerable.Range(0, senderCount).Select(i => Task.Run(async () =>
+            reading = Enumerable.Range(0, senderCount).Select(i => Task.Run(async () =>
             {
                 while (!stopReaders.IsCancellationRequested)
                 {
@@ -88,8 +89,8 @@ internal static class ThroughputScenario
             double benchCpu = (Environment.CpuUsage.TotalTime - benchCpuBefore).TotalSeconds;
             string cpu = string.Create(CultureInfo.InvariantCulture,
                 $"server CPU {serverCpu / seconds:F2} cores = {serverCpu * 1e6 / Math.Max(1, total):F0} us/msg; bench client {benchCpu / seconds:F2} cores");
-            await stopReaders.CancelAsync();
             Exception? readFailure = reading.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException()).FirstOrDefault(e => e is not OperationCanceledException);
+            await stopReaders.CancelAsync();
             bool verified = delivered == total && disorder == 0 && readFailure is null;
             return new BenchResult("throughput", system.Name, $"{senderCount} senders")
             {
@@ -104,15 +105,8 @@ internal static class ThroughputScenario
         finally
         {
             await stopReaders.CancelAsync();
-            foreach (IMessageSender sender in senders)
-            {
-                await sender.DisposeAsync();
-            }
-
-            foreach (IInboxReader reader in readers)
-            {
-                await reader.DisposeAsync();
-            }
+            await Task.WhenAll(reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(senders.Select(s => s.DisposeAsync().AsTask()).Concat(readers.Select(r => r.DisposeAsync().AsTask())));
         }
     }
 }

@@ -23,6 +23,8 @@ internal sealed class NatsPushReader : IInboxReader
         using CancellationTokenRegistration stop = cancellationToken.Register(() => _stop.Cancel());
         if (!await _messages.MoveNextAsync())
         {
+            // Cancelling the consume loop ends the enumeration quietly; report that as what it is.
+            cancellationToken.ThrowIfCancellationRequested();
             throw new EndOfStreamException("The push consumer ended.");
         }
 
