@@ -8,7 +8,8 @@ namespace Meshfleet.Bench.Scenarios;
 /// <summary>
 /// Many live subscribers on one server: agents of up to 1,000 streams each (Meshfleet's per-agent cap is at most 1,000),
 /// one message per agent per round, and the time from the send call to each subscriber's copy. Also the server's
-/// resident memory before the subscribers, with all of them connected, and after the deliveries.
+/// resident memory before the subscribers, with all of them connected, and after the deliveries. The first rounds are
+/// warm-up (not recorded): the server is fresh, and its first deliveries run on unoptimised JIT code.
 /// </summary>
 internal static class FanOutScenario
 {
@@ -51,6 +52,8 @@ internal static class FanOutScenario
             var latency = new LatencyHistogram();
             var sentAt = new long[groups];
             int remaining = 0;
+            bool measuring = false;
+            int warmupRounds = Math.Max(1, rounds / 5);
             var roundDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             reading = Enumerable.Range(0, subscriberCount).Select(s => Task.Run(async () =>
             {
@@ -58,7 +61,11 @@ internal static class FanOutScenario
                 while (!stopReaders.IsCancellationRequested)
                 {
                     InboxDelivery delivery = await readers[s].ReceiveAsync(stopReaders.Token);
-                    latency.RecordBetween(Volatile.Read(ref sentAt[group]), delivery.ArrivedAt);
+                    if (Volatile.Read(ref measuring))
+                    {
+                        latency.RecordBetween(Volatile.Read(ref sentAt[group]), delivery.ArrivedAt);
+                    }
+
                     if (Interlocked.Decrement(ref remaining) == 0)
                     {
                         Volatile.Read(ref roundDone).TrySetResult();
@@ -67,10 +74,10 @@ internal static class FanOutScenario
             })).ToArray();
 
             await using IMessageSender sender = await system.ConnectSenderAsync(cancellationToken);
-            int completedRounds = 0;
             string? failure = null;
-            for (int round = 0; round < rounds; round++)
+            for (int round = -warmupRounds; round < rounds; round++)
             {
+                Volatile.Write(ref measuring, round >= 0);
                 Volatile.Write(ref roundDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 Volatile.Write(ref remaining, subscriberCount);
                 for (int g = 0; g < groups; g++)
@@ -89,8 +96,7 @@ internal static class FanOutScenario
                     break;
                 }
 
-                completedRounds++;
-                progress.Update($"{system.Name}: round {round + 1}/{rounds} delivered to {subscriberCount}");
+                progress.Update(round < 0 ? $"{system.Name}: warm-up round delivered to {subscriberCount}" : $"{system.Name}: round {round + 1}/{rounds} delivered to {subscriberCount}");
             }
 
             double rssAfter = ProcessMemory.ReadRssMiB(pid) ?? 0;
@@ -102,7 +108,7 @@ internal static class FanOutScenario
                 RssMiB = rssAfter,
                 Count = latency.Count,
                 Verified = failure is null && latency.Count == (long)subscriberCount * rounds,
-                Note = failure ?? $"{rounds} rounds; RSS {rssBefore:F0} MiB before, {rssConnected:F0} MiB connected ({perSubscriberKiB:F1} KiB/subscriber); connect {connectSeconds:F1} s",
+                Note = failure ?? $"{rounds} rounds after {warmupRounds} warm-up; RSS {rssBefore:F0} MiB before, {rssConnected:F0} MiB connected ({perSubscriberKiB:F1} KiB/subscriber); connect {connectSeconds:F1} s",
             };
         }
         finally
