@@ -58,11 +58,14 @@ internal static class Comparisons
     public static IReadOnlyList<TargetCheck> Targets(IReadOnlyList<BenchResult> results)
     {
         var targets = new List<TargetCheck>();
-        double? meshfleetPush = Find(results, "push", "meshfleet-http")?.Latency?.P50;
         double? floorPush = Find(results, "push", "floor")?.Latency?.P50;
-        targets.Add(meshfleetPush is double ours && floorPush is double floor
-            ? new TargetCheck("push p50 <= 2x the floor (HTTP MCP)", F($"{ours:F3} ms vs floor {floor:F3} ms = {ours / floor:F2}x"), ours <= 2 * floor)
-            : new TargetCheck("push p50 <= 2x the floor (HTTP MCP)", "not measured", null));
+        foreach ((string system, string transport) in new[] { ("meshfleet-http", "HTTP MCP"), ("meshfleet-stdio", "stdio MCP") })
+        {
+            double? meshfleetPush = Find(results, "push", system)?.Latency?.P50;
+            targets.Add(meshfleetPush is double ours && floorPush is double floor
+                ? new TargetCheck($"push p50 <= 2x the floor ({transport})", F($"{ours:F3} ms vs floor {floor:F3} ms = {ours / floor:F2}x"), ours <= 2 * floor)
+                : new TargetCheck($"push p50 <= 2x the floor ({transport})", "not measured", null));
+        }
 
         BenchResult? throughput = Find(results, "throughput", "meshfleet-http", "32 senders");
         targets.Add(throughput?.RatePerSecond is double rate
