@@ -31,9 +31,12 @@ fi
 
 sleep "$wait_seconds"
 duration=$(printf '00:00:00:%02d' "$record_seconds")
+# Both record the same window.
 "$tools/dotnet-counters" collect -p "$server" --counters System.Runtime,Microsoft.AspNetCore.Hosting \
-  --refresh-interval 1 --duration "$duration" --format csv -o "$out/counters.csv" >/dev/null 2>&1 || true
+  --refresh-interval 1 --duration "$duration" --format csv -o "$out/counters.csv" >/dev/null 2>&1 &
+counters=$!
 "$tools/dotnet-trace" collect-linux -p "$server" --profile cpu-sampling --duration "$duration" -o "$out/cpu.nettrace" >/dev/null 2>&1 || true
+wait "$counters" || true
 wait "$bench"
 "$tools/dotnet-trace" report "$out/cpu.nettrace" topN -n 300 --inclusive >"$out/cpu-top.txt" 2>/dev/null || true
 grep -E '^(push|throughput|mcp-rtt|fan-out)' "$out/bench.out" || true

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Meshfleet.Bench.Measurement;
 
 namespace Meshfleet.Bench.Reporting;
@@ -15,6 +16,7 @@ internal sealed record BenchResult(string Scenario, string System, string Varian
     public double? RatePerSecond { get; init; }
 
     /// <summary>Resident memory of the server process, MiB.</summary>
+    [JsonPropertyName("rss_mib")]
     public double? RssMiB { get; init; }
 
     /// <summary>How many messages or deliveries the figures cover.</summary>

@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
 
 namespace Meshfleet.Bench.Reporting;
 
 /// <summary>Where the figures were taken.</summary>
-internal sealed record MachineInfo(int Cores, double MemoryGiB, string Cpu, string Os, string Runtime)
+internal sealed record MachineInfo(int Cores, [property: JsonPropertyName("memory_gib")] double MemoryGiB, string Cpu, string Os, string Runtime)
 {
     public static MachineInfo Read()
     {
