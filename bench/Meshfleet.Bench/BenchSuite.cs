@@ -7,7 +7,8 @@ namespace Meshfleet.Bench;
 
 /// <summary>
 /// One run: every scenario against Meshfleet and, with the same client code, against the floor relay, Redis Streams
-/// and NATS JetStream. Each system is started once, measured, and stopped; one that cannot start is reported, not fatal.
+/// and NATS JetStream. Each system is started, measured and stopped (fan-out gets a fresh server per size); one that
+/// cannot start is reported, not fatal.
 /// </summary>
 internal static class BenchSuite
 {
