@@ -1,29 +1,49 @@
+using System.Globalization;
+using System.Text.Json;
 using Meshfleet.Bench;
+using Meshfleet.Bench.Floor;
+using Meshfleet.Bench.Measurement;
+using Meshfleet.Bench.Reporting;
 
 // Figures, not pass/fail: run on demand against a published build.
 //   dotnet publish src/Meshfleet -c Release -o out
-//   dotnet run --project bench/Meshfleet.Bench -c Release -- out/meshfleet [--sends N]
-string binary = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "out/meshfleet";
-int sends = 1000;
-for (int i = 0; i < args.Length - 1; i++)
+//   dotnet run --project bench/Meshfleet.Bench -c Release -- out/meshfleet [--quick] [--out FILE]
+if (args.Length == 2 && args[0] == "--floor-relay")
 {
-    if (args[i] == "--sends")
-    {
-        sends = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    return await FloorRelay.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
 }
 
-if (!File.Exists(binary))
+BenchOptions options;
+try
 {
-    Console.Error.WriteLine($"bench: no meshfleet executable at '{binary}'. Build one with: dotnet publish src/Meshfleet -c Release -o out");
+    options = BenchOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"bench: {ex.Message}{Environment.NewLine}{BenchOptions.Usage}");
     return 2;
 }
 
-Console.WriteLine($"Meshfleet bench, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, binary {Path.GetFullPath(binary)}");
-await StartupScenario.RunAsync(binary, runs: 10);
-foreach (PushLatencyScenario.Transport transport in Enum.GetValues<PushLatencyScenario.Transport>())
+if (!File.Exists(options.Binary))
 {
-    await PushLatencyScenario.RunAsync(binary, sends, transport);
+    Console.Error.WriteLine($"bench: no meshfleet executable at '{options.Binary}'. Build one with: dotnet publish src/Meshfleet -c Release -o out");
+    return 2;
+}
+
+var progress = new BenchProgress();
+long openFiles = FileDescriptorLimit.Raise(65_536);
+int largestFanOut = options.FanOutSizes.Max();
+if (options.Runs("fan-out") && openFiles < largestFanOut + 1_000)
+{
+    progress.Warn($"open-file limit is {openFiles}; fan-out to {largestFanOut} subscribers needs about {largestFanOut + 1_000}. Raise it first: ulimit -n 65536");
+}
+
+BenchReport report = await BenchSuite.RunAsync(options, progress);
+ReportTable.Write(report, Console.Out);
+if (options.OutPath is not null)
+{
+    await File.WriteAllTextAsync(options.OutPath, JsonSerializer.Serialize(report, ReportJsonContext.Default.BenchReport));
+    progress.Step($"figures written to {Path.GetFullPath(options.OutPath)}");
 }
 
 return 0;

@@ -1,0 +1,68 @@
+using System.Globalization;
+using ModelContextProtocol.Client;
+
+namespace Meshfleet.Bench.Systems;
+
+/// <summary><c>meshfleet serve</c>: MCP over Streamable HTTP at /mcp (a client per sender) and the SSE inbox streams.</summary>
+internal sealed class MeshfleetHttpSystem : IMessagingSystem
+{
+    private const string Token = "bench-token-0123456789abcdef";
+    private readonly BenchNode _node;
+    private readonly string _directory;
+    private readonly string? _token;
+    private readonly HttpClient _streams = SseHttp.CreateClient();
+
+    private MeshfleetHttpSystem(BenchNode node, string directory, string? token, int serverProcessId)
+    {
+        _node = node;
+        _directory = directory;
+        _token = token;
+        ServerProcessId = serverProcessId;
+    }
+
+    public string Name => _token is null ? "meshfleet-http" : "meshfleet-http-token";
+
+    public int? ServerProcessId { get; }
+
+    public int MaxSenders => int.MaxValue;
+
+    /// <summary>Starts <c>meshfleet serve</c> on a fresh store; with a bearer token when <paramref name="withToken"/>.</summary>
+    public static async Task<MeshfleetHttpSystem> StartAsync(string binary, bool withToken, int maxStreamsPerAgent, CancellationToken cancellationToken)
+    {
+        string directory = Directory.CreateTempSubdirectory("meshfleet-bench-").FullName;
+        string? token = withToken ? Token : null;
+        try
+        {
+            BenchNode node = await BenchNode.StartServeAsync(
+                binary,
+                Path.Combine(directory, "mesh.db"),
+                BenchNode.FreePort(),
+                token,
+                new Dictionary<string, string> { ["MESHFLEET_MAX_STREAMS_PER_AGENT"] = maxStreamsPerAgent.ToString(CultureInfo.InvariantCulture) },
+                cancellationToken);
+            return new MeshfleetHttpSystem(node, directory, token, await node.ReadHubProcessIdAsync(cancellationToken));
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    public async ValueTask<IMessageSender> ConnectSenderAsync(CancellationToken cancellationToken) =>
+        new McpToolSender(await ConnectMcpClientAsync(cancellationToken), ownsClient: true);
+
+    /// <summary>A new MCP client over Streamable HTTP; the caller disposes it.</summary>
+    public Task<McpClient> ConnectMcpClientAsync(CancellationToken cancellationToken) =>
+        BenchNode.ConnectHttpClientAsync(_node.Port, _token, cancellationToken);
+
+    public async ValueTask<IInboxReader> SubscribeAsync(string agentId, CancellationToken cancellationToken) =>
+        await SseInboxReader.OpenAsync(_streams, new Uri($"http://127.0.0.1:{_node.Port}/inbox/{agentId}/stream"), _token, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _streams.Dispose();
+        await _node.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
