@@ -20,6 +20,7 @@ public sealed class SqliteMessageStore : IMessageStore
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _committer;
     private int _disposed;
+    private SqliteCommand? _insertMessage;
 
     private SqliteMessageStore(string connectionString, SqliteConnection writer, string storeId, SqliteStoreOptions options, TimeProvider time)
     {
@@ -170,20 +171,17 @@ public sealed class SqliteMessageStore : IMessageStore
 
     private MeshMessage Insert(SqliteTransaction transaction, MessageDraft draft)
     {
-        using SqliteCommand insert = _writer.CreateCommand();
+        // One prepared statement, reused under the write lock: parsing the INSERT again for every message cost more than running it.
+        SqliteCommand insert = _insertMessage ??= PrepareInsert();
         insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO messages (message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to, idempotency_key)
-            VALUES ($id, $from, $to, $payload, $ts, $thread, $reply, $key) RETURNING seq
-            """;
-        insert.Parameters.AddWithValue("$id", draft.MessageId);
-        insert.Parameters.AddWithValue("$from", draft.FromAgentId);
-        insert.Parameters.AddWithValue("$to", draft.ToAgentId);
-        insert.Parameters.AddWithValue("$payload", draft.Payload);
-        insert.Parameters.AddWithValue("$ts", draft.Timestamp);
-        insert.Parameters.AddWithValue("$thread", (object?)draft.ThreadId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$reply", (object?)draft.ReplyTo ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$key", (object?)draft.IdempotencyKey ?? DBNull.Value);
+        insert.Parameters[0].Value = draft.MessageId;
+        insert.Parameters[1].Value = draft.FromAgentId;
+        insert.Parameters[2].Value = draft.ToAgentId;
+        insert.Parameters[3].Value = draft.Payload;
+        insert.Parameters[4].Value = draft.Timestamp;
+        insert.Parameters[5].Value = (object?)draft.ThreadId ?? DBNull.Value;
+        insert.Parameters[6].Value = (object?)draft.ReplyTo ?? DBNull.Value;
+        insert.Parameters[7].Value = (object?)draft.IdempotencyKey ?? DBNull.Value;
         long seq = (long)insert.ExecuteScalar()!;
         if (draft.AckDueAt is { } due)
         {
@@ -202,6 +200,25 @@ public sealed class SqliteMessageStore : IMessageStore
         }
 
         return new MeshMessage(draft.MessageId, seq, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
+    }
+
+    private SqliteCommand PrepareInsert()
+    {
+        SqliteCommand insert = _writer.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO messages (message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to, idempotency_key)
+            VALUES ($id, $from, $to, $payload, $ts, $thread, $reply, $key) RETURNING seq
+            """;
+        foreach ((string name, SqliteType type) in new[]
+        {
+            ("$id", SqliteType.Text), ("$from", SqliteType.Text), ("$to", SqliteType.Text), ("$payload", SqliteType.Text),
+            ("$ts", SqliteType.Integer), ("$thread", SqliteType.Text), ("$reply", SqliteType.Text), ("$key", SqliteType.Text),
+        })
+        {
+            insert.Parameters.Add(name, type);
+        }
+
+        return insert;
     }
 
     /// <inheritdoc />
@@ -389,6 +406,7 @@ public sealed class SqliteMessageStore : IMessageStore
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            _insertMessage?.Dispose();
             await _writer.DisposeAsync().ConfigureAwait(false);
         }
         finally
