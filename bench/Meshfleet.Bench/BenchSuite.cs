@@ -40,8 +40,9 @@ internal static class BenchSuite
             ("redis-aof-everysec", async () => await RedisStreamsSystem.StartAsync("everysec", cancellationToken), true, true),
             ("redis-aof-always", async () => await RedisStreamsSystem.StartAsync("always", cancellationToken), true, true),
             ("nats-jetstream", async () => await NatsJetStreamSystem.StartAsync(cancellationToken), true, true),
-            ("meshfleet-stdio", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, crossProcess: false, cancellationToken), false, true),
-            ("meshfleet-stdio-xproc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, crossProcess: true, cancellationToken), false, true),
+            ("meshfleet-stdio", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, MeshfleetStdioSystem.StdioLayout.HubOnly, cancellationToken), false, true),
+            ("meshfleet-stdio-xproc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, MeshfleetStdioSystem.StdioLayout.CrossProcess, cancellationToken), false, true),
+            ("meshfleet-stdio-4proc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, MeshfleetStdioSystem.StdioLayout.FourWriters, cancellationToken), true, false),
             ("meshfleet-http-token", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: true, 5, cancellationToken), false, false),
         };
 
@@ -118,7 +119,7 @@ internal static class BenchSuite
                     [await PushLatencyScenario.RunAsync(system, options.PushSends, options.PushWarmup, progress, cancellationToken)]);
             }
 
-            if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name != "meshfleet-stdio-xproc")
+            if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name is not ("meshfleet-stdio-xproc" or "meshfleet-stdio-4proc"))
             {
                 progress.Step($"{name}: MCP round trips, {options.PushSends} each of tools/list, get_inbox and send_message");
                 await CollectAsync(results, unavailable, progress, $"{name} mcp-rtt", () => MeasureRoundTripsAsync(system, options.PushSends, cancellationToken));

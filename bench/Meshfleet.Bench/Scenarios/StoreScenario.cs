@@ -64,7 +64,7 @@ internal static class StoreScenario
                     AckLatency = latency.Summarize(),
                     RatePerSecond = messages / seconds,
                     Count = messages,
-                    Note = syncEveryCommit ? "MESHFLEET_DURABILITY=full: fsync every commit" : "synchronous=NORMAL (the default), one transaction per append",
+                    Note = syncEveryCommit ? "MESHFLEET_DURABILITY=full: fsync every commit" : "synchronous=NORMAL (the default); concurrent appends share a group commit",
                 };
             }
         }
