@@ -78,6 +78,38 @@ internal static class DemoCommand
             }
 
             Console.WriteLine();
+            Console.WriteLine("  ask/reply: the orchestrator waits for the answer in one call; specialists wait with a long poll");
+            foreach (Peer specialist in peers.Skip(1))
+            {
+                await CallAsync(specialist.Client, "register_agent", new() { ["agent_id"] = specialist.Agent, ["role"] = "specialist", ["fleet_id"] = "demo" }, stop.Token);
+            }
+
+            foreach (Peer specialist in peers.Skip(1))
+            {
+                long since = (await CallAsync(specialist.Client, "get_inbox", new() { ["agent_id"] = specialist.Agent, ["limit"] = 1000 }, stop.Token)).GetProperty("next_since").GetInt64();
+                Task<JsonElement> waiting = CallAsync(specialist.Client, "get_inbox", new() { ["agent_id"] = specialist.Agent, ["since"] = since, ["wait_seconds"] = 30 }, stop.Token);
+                var clock = Stopwatch.StartNew();
+                Task<JsonElement> asking = CallAsync(orchestrator.Client, "ask", new()
+                {
+                    ["from_agent_id"] = orchestrator.Agent,
+                    ["to_agent_id"] = specialist.Agent,
+                    ["payload"] = "Safe to merge?",
+                    ["timeout_seconds"] = 30,
+                }, stop.Token);
+                JsonElement question = (await waiting).GetProperty("messages")[0];
+                double heard = clock.Elapsed.TotalMilliseconds;
+                await CallAsync(specialist.Client, "reply", new()
+                {
+                    ["from_agent_id"] = specialist.Agent,
+                    ["message_id"] = question.GetProperty("message_id").GetString(),
+                    ["payload"] = "Yes, ship it.",
+                }, stop.Token);
+                JsonElement exchange = await asking;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  orchestrator asks {specialist.Agent,-10}: its long poll woke at {heard,6:F2} ms, the answer \"{exchange.GetProperty("reply").GetProperty("payload").GetString()}\" returned at {clock.Elapsed.TotalMilliseconds,6:F2} ms"));
+            }
+
+            Console.WriteLine();
             var roundTrips = new List<double>();
             for (int i = 0; i < 50; i++)
             {
@@ -88,7 +120,11 @@ internal static class DemoCommand
                     ["to_agent_id"] = "researcher",
                     ["payload"] = $"ping {i}",
                 }, stop.Token);
-                await peers[1].Inbox.Reader.ReadAsync(stop.Token);
+                // The stream also carried the questions above: wait for this very ping.
+                while ((await peers[1].Inbox.Reader.ReadAsync(stop.Token)).Payload != $"ping {i}")
+                {
+                }
+
                 roundTrips.Add(clock.Elapsed.TotalMilliseconds);
             }
 
