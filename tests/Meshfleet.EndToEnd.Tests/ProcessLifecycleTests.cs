@@ -103,6 +103,17 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Demo_runs_an_orchestrator_and_two_specialists_end_to_end()
+    {
+        await using var scope = new MeshScope();
+        CliRun demo = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, "demo");
+        Assert.True(demo.ExitCode == 0, demo.Stderr);
+        Assert.Contains("orchestrator asks researcher", demo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"Yes, ship it.\"", demo.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"p50 \d+\.\d+ ms", demo.Stdout);
+    }
+
+    [Fact]
     public async Task Bad_setting_fails_fast_naming_it()
     {
         await using var scope = new MeshScope();
