@@ -157,6 +157,10 @@ internal sealed partial class HubService : IHostedService, IDisposable
         int port = BoundPort(app);
         _locator.BecameHub(port);
         LogListening(_logger, ProductInfo.Version, _locator.HubBaseUrl!, port, _store.StoreId);
+        if (_mode.ServeMcpOverHttp)
+        {
+            LogServingMcp(_logger, _locator.HubBaseUrl + "/mcp", _settings.Token is null ? "no token (loopback only)" : "bearer token required");
+        }
         Task wakeReceiver = ReceiveWakesAsync(port, cancellationToken);
         Task[] duties =
         [
@@ -278,6 +282,9 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Meshfleet {Version} hub: SSE listening on {BaseUrl} (port {Port}, store {StoreId})")]
     private static partial void LogListening(ILogger logger, string version, string baseUrl, int port, string storeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MCP over Streamable HTTP at {McpUrl}, {Auth}")]
+    private static partial void LogServingMcp(ILogger logger, string mcpUrl, string auth);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken: MCP keeps working here, streams are served by the process that holds the port, and this process takes the port over when it frees")]
     private static partial void LogPortTaken(ILogger logger, int port);
