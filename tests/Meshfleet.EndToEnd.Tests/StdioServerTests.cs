@@ -125,6 +125,7 @@ public sealed class StdioServerTests
         Assert.Contains("'payload' is required", await node.CallExpectingErrorAsync("send_message", new() { ["from_agent_id"] = "a", ["to_agent_id"] = "b" }), StringComparison.Ordinal);
         Assert.Contains("whole number", await node.CallExpectingErrorAsync("get_inbox", new() { ["agent_id"] = "b", ["since"] = "yesterday" }), StringComparison.Ordinal);
         Assert.Contains("between 1 and 1000", await node.CallExpectingErrorAsync("get_inbox", new() { ["agent_id"] = "b", ["limit"] = 0 }), StringComparison.Ordinal);
+        Assert.Contains("whole number", await node.CallExpectingErrorAsync("get_inbox", new() { ["agent_id"] = "b", ["limit"] = 2.5 }), StringComparison.Ordinal);
         Assert.Contains("no argument 'agentId'", await node.CallExpectingErrorAsync("get_inbox", new() { ["agentId"] = "b" }), StringComparison.Ordinal);
 
         McpProtocolException unknown = await Assert.ThrowsAsync<McpProtocolException>(

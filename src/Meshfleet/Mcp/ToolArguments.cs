@@ -57,6 +57,12 @@ internal sealed class ToolArguments
             return number;
         }
 
+        // Some clients write every number as a double (10.0): accept it when it is whole.
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double real) && real == Math.Floor(real) && Math.Abs(real) < 9e15)
+        {
+            return (long)real;
+        }
+
         if (value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long parsed))
         {
             return parsed;
