@@ -113,7 +113,15 @@ internal sealed partial class HubService : IHostedService, IDisposable
             {
                 if (!warned)
                 {
-                    LogPortTaken(_logger, _settings.SsePort);
+                    if (_mode.ServeMcpOverHttp)
+                    {
+                        LogServePortTaken(_logger, _settings.SsePort);
+                    }
+                    else
+                    {
+                        LogPortTaken(_logger, _settings.SsePort);
+                    }
+
                     warned = true;
                 }
 
@@ -288,6 +296,9 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken: MCP keeps working here, streams are served by the process that holds the port, and this process takes the port over when it frees")]
     private static partial void LogPortTaken(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken, so /mcp and the streams are not served here yet: this process takes the port over when the holder exits. Stop the process holding it, or set MESHFLEET_SSE_PORT / --sse-port to a free port")]
+    private static partial void LogServePortTaken(ILogger logger, int port);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bind port {Port} ({Reason}); retrying")]
     private static partial void LogBindFailed(ILogger logger, int port, string reason);
