@@ -124,6 +124,38 @@ public sealed class ServeTests
     }
 
     [Fact]
+    public async Task Dashboard_page_and_overview_show_agents_and_fleets()
+    {
+        await using var scope = new MeshScope();
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope);
+        await using McpClient client = await serve.ConnectAsync();
+        await client.CallToolAsync("register_agent", new Dictionary<string, object?> { ["agent_id"] = "reviewer", ["role"] = "reviewer", ["fleet_id"] = "pr-12", ["description"] = "<b>not html</b>" }, cancellationToken: scope.Timeout);
+
+        using HttpResponseMessage page = await scope.Http.GetAsync("/", scope.Timeout);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("/api/overview", await page.Content.ReadAsStringAsync(scope.Timeout), StringComparison.Ordinal);
+        Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
+        JsonElement overview = await scope.Http.GetFromJsonAsync<JsonElement>("/api/overview", scope.Timeout);
+        JsonElement agent = Assert.Single(overview.GetProperty("agents").EnumerateArray());
+        Assert.Equal("reviewer", agent.GetProperty("agent_id").GetString());
+        Assert.Equal("online", agent.GetProperty("status").GetString());
+        Assert.Equal("pr-12", Assert.Single(overview.GetProperty("fleets").EnumerateArray()).GetProperty("fleet_id").GetString());
+    }
+
+    [Fact]
+    public async Task Dashboard_needs_the_token_when_one_is_set()
+    {
+        await using var scope = new MeshScope();
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope, Token);
+        using HttpResponseMessage anonymous = await scope.Http.GetAsync("/api/overview", scope.Timeout);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using HttpResponseMessage authorised = await scope.Http.SendAsync(serve.Request(HttpMethod.Get, "/api/overview"), scope.Timeout);
+        Assert.Equal(HttpStatusCode.OK, authorised.StatusCode);
+    }
+
+    [Fact]
     public async Task Non_loopback_bind_without_token_is_refused_with_how_to_set_one()
     {
         await using var scope = new MeshScope();

@@ -38,6 +38,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private readonly Redeliverer _redeliverer;
     private readonly PushLog _pushLog;
     private readonly PresenceReporter _presence;
+    private readonly AgentRegistry _registry;
     private readonly ILogger<HubService> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _pumpLoop = Task.CompletedTask;
@@ -57,8 +58,10 @@ internal sealed partial class HubService : IHostedService, IDisposable
         Redeliverer redeliverer,
         PushLog pushLog,
         PresenceReporter presence,
+        AgentRegistry registry,
         ILogger<HubService> logger)
     {
+        _registry = registry;
         _hub = hub;
         _watchdog = watchdog;
         _redeliverer = redeliverer;
@@ -133,7 +136,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
                 continue;
             }
 
-            WebApplication app = HttpSurface.Build(_settings, _mesh, _store, _catalog, _mode.ServeMcpOverHttp);
+            WebApplication app = HttpSurface.Build(_settings, _mesh, _registry, _store, _catalog, _mode.ServeMcpOverHttp);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

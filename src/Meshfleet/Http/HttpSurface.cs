@@ -1,5 +1,6 @@
 using System.Net;
 using Meshfleet.Configuration;
+using Meshfleet.Core.Agents;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Hosting;
@@ -17,7 +18,7 @@ namespace Meshfleet.Http;
 /// </summary>
 internal static class HttpSurface
 {
-    public static WebApplication Build(MeshfleetSettings settings, Mesh mesh, IMessageStore store, ToolCatalog catalog, bool serveMcp)
+    public static WebApplication Build(MeshfleetSettings settings, Mesh mesh, AgentRegistry registry, IMessageStore store, ToolCatalog catalog, bool serveMcp)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         LoggingSetup.Configure(builder.Logging, settings);
@@ -52,6 +53,7 @@ internal static class HttpSurface
             new HealthReport("ok", ProductInfo.Version, store.StoreId, Environment.ProcessId, mesh.Hub.Cursor),
             MeshfleetJsonContext.Default.HealthReport));
         app.MapGet("/inbox/{agent_id}/stream", InboxStreamEndpoint.HandleAsync);
+        app.MapDashboard(mesh, registry);
         if (serveMcp)
         {
             app.MapMcp("/mcp");
@@ -60,7 +62,7 @@ internal static class HttpSurface
         app.MapFallback((HttpContext context) => HttpErrors.Result(
             StatusCodes.Status404NotFound,
             "not_found",
-            $"Nothing at {context.Request.Method} {context.Request.Path}. Endpoints: GET /healthz, GET /inbox/{{agent_id}}/stream" + (serveMcp ? ", POST /mcp." : ".")));
+            $"Nothing at {context.Request.Method} {context.Request.Path}. Endpoints: GET / (dashboard), GET /healthz, GET /inbox/{{agent_id}}/stream" + (serveMcp ? ", POST /mcp." : ".")));
         return app;
     }
 }

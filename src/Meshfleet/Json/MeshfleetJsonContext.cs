@@ -22,4 +22,5 @@ namespace Meshfleet.Json;
 [JsonSerializable(typeof(BroadcastReceipt))]
 [JsonSerializable(typeof(DeliveryStatus))]
 [JsonSerializable(typeof(Exchange))]
+[JsonSerializable(typeof(MeshOverview))]
 public sealed partial class MeshfleetJsonContext : JsonSerializerContext;
