@@ -43,7 +43,7 @@ internal sealed class McpRequestGuard
             return;
         }
 
-        request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: _limit);
+        // Read the body once into memory (Kestrel caps it at the same limit) and hand that copy on to the MCP handler.
         var body = new MemoryStream();
         try
         {
@@ -66,7 +66,8 @@ internal sealed class McpRequestGuard
             return;
         }
 
-        request.Body.Position = 0;
+        body.Position = 0;
+        request.Body = body;
         await _next(context);
     }
 
