@@ -367,14 +367,8 @@ public sealed class SqliteMessageStore : IMessageStore
             cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<long> ReadHeadSeqAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages";
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
+    public async ValueTask<long> ReadHeadSeqAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync("SELECT COALESCE(MAX(seq), 0) FROM messages", _ => { }, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
     public IAsyncEnumerable<MeshMessage> TailAsync(long afterSeq, CancellationToken cancellationToken) =>
@@ -384,14 +378,8 @@ public sealed class SqliteMessageStore : IMessageStore
     public void NotifyExternalAppend() => _tail.Wake();
 
     /// <summary>Runs <c>PRAGMA integrity_check</c>; returns "ok" for a sound file.</summary>
-    public async ValueTask<string> CheckIntegrityAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check";
-        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
+    public async ValueTask<string> CheckIntegrityAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync("PRAGMA integrity_check", _ => { }, r => r.GetString(0), cancellationToken).ConfigureAwait(false))[0];
 
     public async ValueTask DisposeAsync()
     {
