@@ -42,8 +42,10 @@ public sealed class Questions
         long cursor = question.Seq;
         while (true)
         {
+            // Wake at least every PresenceCheck (to see the recipient go offline), and no later than the deadline.
             TimeSpan left = TimeSpan.FromSeconds(timeout) - time.GetElapsedTime(started);
-            using var slice = new CancellationTokenSource(left < PresenceCheck ? (left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)) : PresenceCheck, time);
+            TimeSpan sliceLength = TimeSpan.FromTicks(Math.Clamp(left.Ticks, TimeSpan.TicksPerMillisecond, PresenceCheck.Ticks));
+            using var slice = new CancellationTokenSource(sliceLength, time);
             using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slice.Token);
             Task arrival = _hub.WaitForMessageAsync(from, waiting.Token);
 
