@@ -33,6 +33,9 @@ public sealed record MeshfleetSettings
 
     public string LogLevel { get; init; } = "information";
 
+    /// <summary>The agent this process is bound to (<c>MESHFLEET_AGENT_ID</c> / <c>--agent</c>), or null when unbound.</summary>
+    public string? AgentId { get; init; }
+
     /// <summary>True when the listener is reachable only from this machine.</summary>
     public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);
 

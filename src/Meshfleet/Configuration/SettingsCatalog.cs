@@ -39,6 +39,8 @@ internal static class SettingsCatalog
             (s, v) => s with { AllowedHosts = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
         new("MESHFLEET_TOKEN", "--token", "(none)", "Bearer token required on every HTTP endpoint but /healthz when set (16+ characters).",
             (s, v) => s with { Token = string.IsNullOrEmpty(v) ? null : v }),
+        new("MESHFLEET_AGENT_ID", "--agent", "(none)", "The agent this process acts as: tools default agent_id / from_agent_id to it, and its new messages are delivered into the client's session.",
+            (s, v) => s with { AgentId = string.IsNullOrEmpty(v) ? null : AgentId(v) }),
         new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
             (s, v) => s with { LogLevel = LogLevel(v) }),
     ];
@@ -170,6 +172,18 @@ internal static class SettingsCatalog
         }
 
         throw new SettingsException($"MESHFLEET_SSE_HOST / --sse-host is '{value}'; it must be an IP address such as 127.0.0.1 (loopback, the default) or 0.0.0.0.");
+    }
+
+    private static string AgentId(string value)
+    {
+        try
+        {
+            return Meshfleet.Core.Messaging.InputRules.AgentId(value, "MESHFLEET_AGENT_ID / --agent");
+        }
+        catch (Meshfleet.Core.Messaging.MeshInputException ex)
+        {
+            throw new SettingsException(ex.Message);
+        }
     }
 
     private static bool Durability(string value) => value.ToLowerInvariant() switch
