@@ -87,6 +87,14 @@ internal sealed class MeshNode : IAsyncDisposable
         await _process.WaitForExitAsync(Scope.Timeout);
     }
 
+    /// <summary>Closes the process's stdin, the way an MCP client that exits or crashes does.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Completes when the process exits.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+    public int ExitCode => _process.ExitCode;
+
     private void OnStderr(string line)
     {
         lock (_stderr)

@@ -42,6 +42,30 @@ public sealed class ProcessLifecycleTests
         Assert.Equal(string.Empty, await process.StandardOutput.ReadToEndAsync(scope.Timeout));
     }
 
+    [Theory]
+    [InlineData("get_inbox")]
+    [InlineData("ask")]
+    public async Task Closing_stdin_during_a_pending_wait_exits_at_once_and_frees_the_port(string tool)
+    {
+        await using var scope = new MeshScope();
+        MeshNode node = await scope.StartHubAsync();
+        Dictionary<string, object?> arguments = tool == "ask"
+            ? new() { ["from_agent_id"] = "asker", ["to_agent_id"] = "nobody", ["payload"] = "still there?", ["timeout_seconds"] = 600 }
+            : new() { ["agent_id"] = "idle", ["wait_seconds"] = 300 };
+        _ = node.Client.CallToolAsync(tool, arguments, cancellationToken: scope.Timeout).AsTask();
+
+        // The request is written before the end of input, so the server reads it (and starts waiting) before it sees EOF.
+        var stopwatch = Stopwatch.StartNew();
+        node.CloseInput();
+        await node.WaitForExitAsync(scope.Timeout);
+        stopwatch.Stop();
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"the process outlived its client by {stopwatch.Elapsed} while a {tool} was pending");
+        Assert.Equal(0, node.ExitCode);
+        using var rebind = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, scope.Port);
+        rebind.Start();
+    }
+
     [Fact]
     public async Task Sigterm_stops_the_server_cleanly_with_an_open_stream()
     {

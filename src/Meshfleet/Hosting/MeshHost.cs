@@ -51,7 +51,12 @@ internal static class MeshHost
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)
         {
-            builder.Services.AddMeshfleetMcp().WithStdioServerTransport();
+            // Our own stdin wrapper rather than WithStdioServerTransport: the end of input must also cancel pending waits.
+            var connection = new ClientConnection();
+            builder.Services.AddSingleton(connection);
+            builder.Services.AddMeshfleetMcp().WithStreamServerTransport(
+                new ClientInputStream(Console.OpenStandardInput(), connection),
+                new BufferedStream(Console.OpenStandardOutput()));
         }
 
         return builder.Build();

@@ -1,3 +1,4 @@
+using Meshfleet.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
 
@@ -18,10 +19,14 @@ internal static class McpSetup
             ToolCatalog tools = catalog ?? request.Services!.GetRequiredService<ToolCatalog>();
             return ValueTask.FromResult(new ListToolsResult { Tools = tools.Definitions });
         });
-        builder.WithCallToolHandler((request, cancellationToken) =>
+        builder.WithCallToolHandler(async (request, cancellationToken) =>
         {
             ToolCatalog tools = catalog ?? request.Services!.GetRequiredService<ToolCatalog>();
-            return tools.CallAsync(request.Params, cancellationToken);
+
+            // Over stdio, a client that closes stdin is gone: its pending long polls and asks end now, not at their timeout.
+            CancellationToken clientGone = request.Services?.GetService<ClientConnection>()?.Closed ?? CancellationToken.None;
+            using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, clientGone);
+            return await tools.CallAsync(request.Params, call.Token).ConfigureAwait(false);
         });
         return builder;
     }
