@@ -3,6 +3,7 @@ using Meshfleet.Cli;
 using Meshfleet.Configuration;
 using Meshfleet.Hosting;
 using Meshfleet.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 MeshfleetSettings settings;
@@ -46,6 +47,13 @@ try
 
             using (IHost host = MeshHost.Build(settings, new ServeMode(ServeMcpOverHttp: command == "serve")))
             {
+                // serve exists to serve HTTP: on a store it may not serve, fail now rather than run without a purpose.
+                if (command == "serve" && await host.Services.GetRequiredService<StoreProtection>().CheckAsync(CancellationToken.None) is { } refusal)
+                {
+                    Console.Error.WriteLine($"meshfleet: serve refused: {refusal}. Set MESHFLEET_TOKEN / --token to the mesh's token.");
+                    return 1;
+                }
+
                 await host.RunAsync();
             }
 

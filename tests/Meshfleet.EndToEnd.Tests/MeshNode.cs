@@ -18,6 +18,7 @@ internal sealed class MeshNode : IAsyncDisposable
 {
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _stderr = [];
+    private readonly List<(string Fragment, TaskCompletionSource<string> Seen)> _watches = [];
     private readonly Process _process;
 
     private MeshNode(MeshScope scope, Process process)
@@ -95,11 +96,38 @@ internal sealed class MeshNode : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Completes with the first stderr line (already logged or still to come) that contains <paramref name="fragment"/>.</summary>
+    public Task<string> StderrLineAsync(string fragment)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stderr)
+        {
+            string? earlier = _stderr.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
+            if (earlier is not null)
+            {
+                seen.SetResult(earlier);
+            }
+            else
+            {
+                _watches.Add((fragment, seen));
+            }
+        }
+
+        return seen.Task;
+    }
+
     private void OnStderr(string line)
     {
         lock (_stderr)
         {
             _stderr.Add(line);
+            foreach ((string fragment, TaskCompletionSource<string> seen) in _watches)
+            {
+                if (line.Contains(fragment, StringComparison.Ordinal))
+                {
+                    seen.TrySetResult(line);
+                }
+            }
         }
 
         int at = line.IndexOf("SSE listening on http://", StringComparison.Ordinal);

@@ -30,6 +30,9 @@ internal sealed class HubLocator : IDisposable
     /// <summary>This process's own stream base URL while it is the hub.</summary>
     public string? HubBaseUrl => _hubBaseUrl;
 
+    /// <summary>Why this process may not serve the store over HTTP (it is token-protected), or null.</summary>
+    public string? Refusal { get; internal set; }
+
     /// <summary>The port the listener is bound to, once this process is the hub.</summary>
     public int? BoundPort { get; private set; }
 
@@ -55,6 +58,12 @@ internal sealed class HubLocator : IDisposable
         if (local is not null)
         {
             return local;
+        }
+
+        if (Refusal is { } refusal)
+        {
+            throw new StreamUnavailableException(
+                $"No stream URL from this process: {refusal}. Set MESHFLEET_TOKEN to the mesh's token (stream URLs carry a capability derived from it); get_inbox works meanwhile.");
         }
 
         string remote = _settings.PublicBaseUrl;

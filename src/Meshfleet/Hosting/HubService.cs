@@ -25,6 +25,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
 {
     private static readonly TimeSpan TakeoverPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan WaiterPoll = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan ProtectionPoll = TimeSpan.FromSeconds(1);
     private readonly MeshfleetSettings _settings;
     private readonly Mesh _mesh;
     private readonly IMessageStore _store;
@@ -39,6 +40,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private readonly PushLog _pushLog;
     private readonly PresenceReporter _presence;
     private readonly AgentRegistry _registry;
+    private readonly StoreProtection _protection;
     private readonly ILogger<HubService> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _pumpLoop = Task.CompletedTask;
@@ -59,8 +61,10 @@ internal sealed partial class HubService : IHostedService, IDisposable
         PushLog pushLog,
         PresenceReporter presence,
         AgentRegistry registry,
+        StoreProtection protection,
         ILogger<HubService> logger)
     {
+        _protection = protection;
         _registry = registry;
         _hub = hub;
         _watchdog = watchdog;
@@ -110,8 +114,28 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
         bool warned = false;
+        bool refused = false;
         while (!cancellationToken.IsCancellationRequested)
         {
+            // Asked before every attempt at the port: a store can become protected while this process waits for it.
+            string? refusal = await RefusalAsync(cancellationToken).ConfigureAwait(false);
+            _locator.Refusal = refusal;
+            if (refusal is not null)
+            {
+                if (!refused)
+                {
+                    LogRefused(_logger, refusal);
+                    refused = true;
+                }
+
+                if (!await DelayAsync(ProtectionPoll, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             if (_settings.SsePort != 0 && !PortIsFree())
             {
                 if (!warned)
@@ -158,13 +182,42 @@ internal sealed partial class HubService : IHostedService, IDisposable
                 return;
             }
 
+            // Returns when the process stops, or when the store became protected under a hub without its token.
             await ServeAsHubAsync(app, cancellationToken).ConfigureAwait(false);
-            return;
         }
     }
 
-    private async Task ServeAsHubAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>Why this process may not serve the store over HTTP, or null; an unreadable store counts as a refusal for now.</summary>
+    private async Task<string?> RefusalAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await _protection.CheckAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            LogDutyFailed(_logger, nameof(StoreProtection.CheckAsync), ex);
+            return "the store could not be read to check whether it is token-protected";
+        }
+    }
+
+    private async ValueTask StepDownIfRefusedAsync(CancellationTokenSource hub, CancellationToken cancellationToken)
+    {
+        if (await _protection.CheckAsync(cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            LogSteppingDown(_logger, refusal);
+            await hub.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeAsHubAsync(WebApplication app, CancellationToken stopping)
+    {
+        using var hub = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        CancellationToken cancellationToken = hub.Token;
         int port = BoundPort(app);
         _locator.BecameHub(port);
         LogListening(_logger, ProductInfo.Version, _locator.HubBaseUrl!, port, _store.StoreId);
@@ -179,6 +232,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
             RunEveryAsync(TimeSpan.FromSeconds(1), _presence.ReportAsync, cancellationToken),
             RunEveryAsync(TimeSpan.FromSeconds(1), _watchdog.SweepAsync, cancellationToken),
             RunEveryAsync(TimeSpan.FromMilliseconds(200), _redeliverer.RunDueAsync, cancellationToken),
+            RunEveryAsync(ProtectionPoll, ct => StepDownIfRefusedAsync(hub, ct), cancellationToken),
         ];
         await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(duties).ConfigureAwait(false);
@@ -302,6 +356,12 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken, so /mcp and the streams are not served here yet: this process takes the port over when the holder exits. Stop the process holding it, or set MESHFLEET_SSE_PORT / --sse-port to a free port")]
     private static partial void LogServePortTaken(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not serving HTTP here: {Reason}. This process serves MCP over stdio only and never takes the port, so the mesh stays closed; set MESHFLEET_TOKEN to the mesh's token to serve streams and the dashboard from it")]
+    private static partial void LogRefused(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leaving the HTTP port: {Reason} (a process with the token protected the store). MCP keeps working here")]
+    private static partial void LogSteppingDown(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bind port {Port} ({Reason}); retrying")]
     private static partial void LogBindFailed(ILogger logger, int port, string reason);

@@ -46,6 +46,8 @@ internal static class MeshHost
         builder.Services.AddSingleton<PresenceReporter>();
         builder.Services.AddSingleton<DeliveryPump>();
         builder.Services.AddSingleton<HubLocator>();
+        builder.Services.AddSingleton(sp => new SqliteMeta(sp.GetRequiredService<SqliteMessageStore>()));
+        builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<HubWake>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<HubService>();
