@@ -88,4 +88,59 @@ public sealed class StreamHubTests
         Assert.Equal(11, only.Message.Seq);
         Assert.False(b.Live.TryRead(out _));
     }
+
+    [Fact]
+    public void Subscriber_over_its_byte_budget_is_dropped_and_told_to_close_while_a_reader_keeps_up()
+    {
+        var hub = new StreamHub(new StreamHubOptions { SubscriberBuffer = 1000, SubscriberBufferBytes = 200_000 });
+        InboxSubscription stuck = hub.TryOpen("b")!;
+        InboxSubscription reading = hub.TryOpen("b")!;
+        string big = new('x', 64 * 1024);
+        long delivered = 0;
+        for (long seq = 1; seq <= 20; seq++)
+        {
+            hub.Publish(new MeshMessage($"msg_{seq}", seq, "a", "b", big, 1000 + seq));
+            while (reading.Live.TryRead(out InboxEvent item))
+            {
+                delivered = item.Message.Seq;
+            }
+        }
+
+        // Twenty 64 KiB messages are far under the 1,000-message bound: only the byte budget can have dropped it.
+        Assert.True(stuck.Dropped.IsCancellationRequested);
+        Assert.NotNull(stuck.DropReason);
+        Assert.InRange(stuck.BufferedBytes, 1, 200_000);
+        Assert.Equal(20, delivered);
+        Assert.Equal(0, reading.BufferedBytes);
+        Assert.False(reading.Dropped.IsCancellationRequested);
+        Assert.Equal(1, hub.CountStreams("b"));
+    }
+
+    [Fact]
+    public void One_message_larger_than_the_byte_budget_still_reaches_an_empty_buffer()
+    {
+        var hub = new StreamHub(new StreamHubOptions { SubscriberBufferBytes = 4096 });
+        InboxSubscription b = hub.TryOpen("b")!;
+
+        Assert.Equal(1, hub.Publish(new MeshMessage("msg_1", 1, "a", "b", new string('x', 100_000), 1001)));
+        Assert.True(b.Live.TryRead(out InboxEvent only));
+        Assert.Equal(1, only.Message.Seq);
+        Assert.Equal(0, b.BufferedBytes);
+    }
+
+    [Fact]
+    public void Streams_beyond_the_total_cap_are_refused_across_agents()
+    {
+        var hub = new StreamHub(new StreamHubOptions { MaxStreams = 2 });
+        InboxSubscription first = hub.TryOpen("a")!;
+        Assert.NotNull(hub.TryOpen("b"));
+
+        Assert.True(hub.AtCapacity);
+        Assert.Null(hub.TryOpen("c"));
+        Assert.Equal(0, hub.CountStreams("c"));
+
+        first.Dispose();
+        Assert.False(hub.AtCapacity);
+        Assert.NotNull(hub.TryOpen("c"));
+    }
 }

@@ -29,6 +29,9 @@ public sealed class InboxStream : IDisposable
     /// <summary>Why the stream ended, when the hub ended it.</summary>
     public string? DropReason => _subscription.DropReason;
 
+    /// <summary>Cancelled when the hub drops the stream for falling behind (see <see cref="InboxSubscription.Dropped"/>).</summary>
+    public CancellationToken Dropped => _subscription.Dropped;
+
     /// <summary>Yields messages in seq order (and redeliveries as they come) until cancelled or dropped by the hub.</summary>
     public async IAsyncEnumerable<InboxEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

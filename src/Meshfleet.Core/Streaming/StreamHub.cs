@@ -14,6 +14,7 @@ public sealed class StreamHub
     private readonly Dictionary<string, List<TaskCompletionSource>> _waiters = new(StringComparer.Ordinal);
     private long _cursor;
     private int _waiterCount;
+    private int _streamCount;
 
     public StreamHub(StreamHubOptions options)
     {
@@ -44,7 +45,22 @@ public sealed class StreamHub
         }
     }
 
-    /// <summary>Opens a live subscription, or returns null when the agent already holds the maximum number of streams.</summary>
+    /// <summary>True while the hub holds <see cref="StreamHubOptions.MaxStreams"/> streams and opens no more.</summary>
+    public bool AtCapacity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _streamCount >= _options.MaxStreams;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a live subscription, or returns null when the agent already holds the maximum number of streams or the hub
+    /// holds <see cref="StreamHubOptions.MaxStreams"/> over all agents.
+    /// </summary>
     public InboxSubscription? TryOpen(string agentId)
     {
         InboxSubscription subscription;
@@ -56,13 +72,19 @@ public sealed class StreamHub
                 _byAgent[agentId] = list;
             }
 
-            if (list.Count >= _options.MaxStreamsPerAgent)
+            if (list.Count >= _options.MaxStreamsPerAgent || _streamCount >= _options.MaxStreams)
             {
+                if (list.Count == 0)
+                {
+                    _byAgent.Remove(agentId);
+                }
+
                 return null;
             }
 
-            subscription = new InboxSubscription(this, agentId, _cursor, _options.SubscriberBuffer);
+            subscription = new InboxSubscription(this, agentId, _cursor, _options.SubscriberBuffer, _options.SubscriberBufferBytes);
             list.Add(subscription);
+            _streamCount++;
         }
 
         StreamsChanged?.Invoke(agentId);
@@ -196,6 +218,7 @@ public sealed class StreamHub
                 else
                 {
                     list.RemoveAt(i);
+                    _streamCount--;
                     subscription.Drop("subscriber buffer full: it was not reading fast enough");
                     (dropped ??= []).Add(subscription);
                 }
@@ -209,6 +232,11 @@ public sealed class StreamHub
 
         if (dropped is not null)
         {
+            foreach (InboxSubscription subscription in dropped)
+            {
+                subscription.SignalDropped();
+            }
+
             StreamsChanged?.Invoke(agentId);
         }
 
@@ -230,9 +258,13 @@ public sealed class StreamHub
         lock (_gate)
         {
             removed = _byAgent.TryGetValue(subscription.AgentId, out List<InboxSubscription>? list) && list.Remove(subscription);
-            if (removed && list!.Count == 0)
+            if (removed)
             {
-                _byAgent.Remove(subscription.AgentId);
+                _streamCount--;
+                if (list!.Count == 0)
+                {
+                    _byAgent.Remove(subscription.AgentId);
+                }
             }
         }
 

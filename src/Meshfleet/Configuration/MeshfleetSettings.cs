@@ -15,6 +15,10 @@ public sealed record MeshfleetSettings
 
     public int SubscriberBuffer { get; init; } = 1024;
 
+    public long SubscriberBufferBytes { get; init; } = 1024 * 1024;
+
+    public int MaxStreams { get; init; } = 256;
+
     public int MaxPayloadBytes { get; init; } = 256 * 1024;
 
     public long MaxRequestBytes { get; init; } = 4 * 1024 * 1024;

@@ -31,7 +31,13 @@ internal static class MeshHost
             new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
             TimeProvider.System);
         builder.Services.AddSingleton<IMessageStore>(_ => store);
-        builder.Services.AddSingleton(new StreamHubOptions { MaxStreamsPerAgent = settings.MaxStreamsPerAgent, SubscriberBuffer = settings.SubscriberBuffer });
+        builder.Services.AddSingleton(new StreamHubOptions
+        {
+            MaxStreamsPerAgent = settings.MaxStreamsPerAgent,
+            MaxStreams = settings.MaxStreams,
+            SubscriberBuffer = settings.SubscriberBuffer,
+            SubscriberBufferBytes = settings.SubscriberBufferBytes,
+        });
         builder.Services.AddSingleton<StreamHub>();
         builder.Services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
         builder.Services.AddSingleton<IRegistryStore>(sp => new SqliteRegistry(sp.GetRequiredService<SqliteMessageStore>()));

@@ -48,10 +48,17 @@ internal static partial class InboxStreamEndpoint
         using InboxStream? stream = mesh.OpenStream(agentId, cursor);
         if (stream is null)
         {
-            await HttpErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, "too_many_streams",
-                $"Agent '{agentId}' already holds {settings.MaxStreamsPerAgent} streams (MESHFLEET_MAX_STREAMS_PER_AGENT). Close one, or poll get_inbox.");
+            await (mesh.Hub.AtCapacity
+                ? HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "too_many_streams",
+                    $"This server already holds {settings.MaxStreams} streams over all agents (MESHFLEET_MAX_STREAMS). Retry later, poll get_inbox meanwhile, or raise the limit.")
+                : HttpErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, "too_many_streams",
+                    $"Agent '{agentId}' already holds {settings.MaxStreamsPerAgent} streams (MESHFLEET_MAX_STREAMS_PER_AGENT). Close one, or poll get_inbox."));
             return;
         }
+
+        // A subscriber dropped for falling behind is cut off at once: a reader that never reads would otherwise keep the
+        // socket, and everything queued for it, until TCP gives up. It resumes from its Last-Event-ID when it reconnects.
+        using CancellationTokenRegistration cutOff = stream.Dropped.Register(context.Abort);
 
         ILogger logger = loggers.CreateLogger("Meshfleet.Streams");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
