@@ -227,6 +227,20 @@ public sealed class SqliteRegistry : IRegistryStore
             ReadDelivery,
             cancellationToken).ConfigureAwait(false);
 
+    public ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken) =>
+        _store.WriteAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand command = Command(connection, transaction, """
+                    UPDATE deliveries SET next_attempt_at = $now
+                    WHERE requires_ack = 1 AND acked_at IS NULL AND dead_lettered_at IS NULL AND next_attempt_at > $latest
+                    """);
+                command.Parameters.AddWithValue("$latest", latest);
+                command.Parameters.AddWithValue("$now", now);
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken);
+
     public async ValueTask RecordAttemptAsync(string messageId, int attempts, long? nextAttemptAt, long? deadLetteredAt, CancellationToken cancellationToken) =>
         await _store.WriteAsync(
             (connection, transaction) =>

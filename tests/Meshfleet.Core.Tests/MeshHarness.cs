@@ -18,18 +18,22 @@ internal sealed class MeshHarness : IAsyncDisposable
     private MeshHarness(RetryPolicy policy)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
-        Store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db"), PollInterval = TimeSpan.FromMilliseconds(20) }, Time);
+        Clock = new SteppingClock(Time);
+        Store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db"), PollInterval = TimeSpan.FromMilliseconds(20) }, Clock);
         Registry = new SqliteRegistry(Store);
         Hub = new StreamHub(new StreamHubOptions());
         Policy = policy;
-        Mesh = new Mesh(Store, Registry, Hub, new MeshLimits(), policy, Time);
-        Agents = new AgentRegistry(Registry, Hub, Time);
+        Mesh = new Mesh(Store, Registry, Hub, new MeshLimits(), policy, Clock);
+        Agents = new AgentRegistry(Registry, Hub, Clock);
         Questions = new Questions(Mesh, Agents, Hub);
         Watchdog = new Watchdog(Agents, Mesh);
         Redeliverer = new Redeliverer(Mesh, Hub, policy);
     }
 
     public FakeTimeProvider Time { get; }
+
+    /// <summary>What the services run on: <see cref="Time"/>, with a wall clock that tests may step.</summary>
+    public SteppingClock Clock { get; }
 
     public SqliteMessageStore Store { get; }
 

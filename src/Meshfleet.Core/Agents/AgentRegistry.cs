@@ -19,12 +19,14 @@ public sealed class AgentRegistry
     private readonly IRegistryStore _store;
     private readonly StreamHub _hub;
     private readonly TimeProvider _time;
+    private readonly PresenceAges _ages;
 
     public AgentRegistry(IRegistryStore store, StreamHub hub, TimeProvider time)
     {
         _store = store;
         _hub = hub;
         _time = time;
+        _ages = new PresenceAges(time);
     }
 
     /// <summary>The store behind the registry.</summary>
@@ -104,9 +106,10 @@ public sealed class AgentRegistry
     public AgentView View(AgentRow row, Fleet? fleet, long now)
     {
         long heartbeatWindow = (fleet?.HeartbeatTimeoutSeconds ?? Fleet.DefaultHeartbeatTimeoutSeconds) * 1000L;
-        bool streaming = _hub.CountStreams(row.Profile.AgentId) > 0
-            || (row.Streams > 0 && row.StreamsSeenAt is { } seen && now - seen <= (long)StreamFreshness.TotalMilliseconds);
-        bool beating = row.HeartbeatAt is { } beat && now - beat <= heartbeatWindow;
+        string agentId = row.Profile.AgentId;
+        bool streaming = _hub.CountStreams(agentId) > 0
+            || (row.Streams > 0 && row.StreamsSeenAt is { } seen && _ages.AgeOf(agentId, true, seen, now) <= (long)StreamFreshness.TotalMilliseconds);
+        bool beating = row.HeartbeatAt is { } beat && _ages.AgeOf(agentId, false, beat, now) <= heartbeatWindow;
 
         // A held stream is presence right now; otherwise the latest heartbeat or stream sighting.
         long? lastSeen = streaming ? now : Max(row.HeartbeatAt, row.StreamsSeenAt);

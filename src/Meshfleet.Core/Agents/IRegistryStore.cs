@@ -37,6 +37,12 @@ public interface IRegistryStore
 
     ValueTask<IReadOnlyList<DeliveryRow>> ListDueRedeliveriesAsync(long now, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes every pending redelivery due later than <paramref name="latest"/> due at <paramref name="now"/> instead (no
+    /// schedule reaches that far: the time was stored before the wall clock stepped back). Returns how many it moved.
+    /// </summary>
+    ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken);
+
     ValueTask RecordAttemptAsync(string messageId, int attempts, long? nextAttemptAt, long? deadLetteredAt, CancellationToken cancellationToken);
 
     ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken);

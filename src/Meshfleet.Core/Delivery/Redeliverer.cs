@@ -9,10 +9,13 @@ namespace Meshfleet.Core.Delivery;
 /// </summary>
 public sealed class Redeliverer
 {
+    private static readonly TimeSpan StepTolerance = TimeSpan.FromSeconds(1);
     private readonly Mesh _mesh;
     private readonly StreamHub _hub;
     private readonly RetryPolicy _policy;
     private readonly Random _random = new();
+    private long? _lastRunWall;
+    private long _lastRunTimestamp;
 
     public Redeliverer(Mesh mesh, StreamHub hub, RetryPolicy policy)
     {
@@ -28,6 +31,7 @@ public sealed class Redeliverer
     public async ValueTask<int> RunDueAsync(CancellationToken cancellationToken)
     {
         long now = _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        await PullInAfterClockStepAsync(now, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<DeliveryRow> due = await _mesh.Registry.ListDueRedeliveriesAsync(now, 256, cancellationToken).ConfigureAwait(false);
         foreach (DeliveryRow row in due)
         {
@@ -60,5 +64,26 @@ public sealed class Redeliverer
         }
 
         return due.Count;
+    }
+
+    /// <summary>
+    /// Due times are wall clock (every process reads them), so a clock stepped back by ten minutes would hold every
+    /// redelivery for ten minutes. On the first run, and whenever the wall clock moved less than the monotonic clock
+    /// since the last run, due times beyond any schedule's reach are made due now (an early redelivery is harmless).
+    /// </summary>
+    private async ValueTask PullInAfterClockStepAsync(long now, CancellationToken cancellationToken)
+    {
+        TimeProvider time = _mesh.Time;
+        long timestamp = time.GetTimestamp();
+        bool steppedBack = _lastRunWall is not { } lastWall
+            || now - lastWall < time.GetElapsedTime(_lastRunTimestamp, timestamp).TotalMilliseconds - StepTolerance.TotalMilliseconds;
+        if (steppedBack)
+        {
+            long latest = now + (long)(_policy.MaxDelay.TotalMilliseconds * (1 + _policy.Jitter)) + (long)StepTolerance.TotalMilliseconds;
+            await _mesh.Registry.PullInRedeliveriesAsync(latest, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        _lastRunWall = now;
+        _lastRunTimestamp = timestamp;
     }
 }
