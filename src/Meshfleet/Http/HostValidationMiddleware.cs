@@ -1,3 +1,4 @@
+using System.Buffers;
 using Meshfleet.Configuration;
 using Microsoft.AspNetCore.Http;
 
@@ -9,6 +10,7 @@ namespace Meshfleet.Http;
 /// </summary>
 internal sealed class HostValidationMiddleware
 {
+    private static readonly SearchValues<char> NotInAuthority = SearchValues.Create("/?#@\\ ");
     private readonly RequestDelegate _next;
     private readonly HashSet<string> _allowed;
 
@@ -46,8 +48,26 @@ internal sealed class HostValidationMiddleware
         return _next(context);
     }
 
-    private bool IsAllowedOrigin(string origin) =>
-        Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
-        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-        && _allowed.Contains(uri.Host);
+    /// <summary>
+    /// An Origin is <c>scheme://host[:port]</c>, and its host is compared as spelled, exactly as the Host header is:
+    /// <see cref="Uri"/> would normalise <c>127.1</c>, <c>2130706433</c> or <c>[0:0:0:0:0:0:0:1]</c> into an allowed name.
+    /// </summary>
+    private bool IsAllowedOrigin(string origin)
+    {
+        int schemeEnd = origin.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd < 0 || origin.AsSpan(0, schemeEnd) is not ("http" or "https"))
+        {
+            return false;
+        }
+
+        string authority = origin[(schemeEnd + 3)..];
+        if (authority.Length == 0 || authority.AsSpan().IndexOfAny(NotInAuthority) >= 0)
+        {
+            return false;
+        }
+
+        HostString host = new(authority);
+        bool portIsValid = host.Port is not null || authority.Length == host.Host.Length;
+        return portIsValid && _allowed.Contains(host.Host);
+    }
 }
