@@ -41,11 +41,13 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private readonly PresenceReporter _presence;
     private readonly AgentRegistry _registry;
     private readonly StoreProtection _protection;
+    private readonly DutyLease _lease;
     private readonly ILogger<HubService> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _pumpLoop = Task.CompletedTask;
     private Task _listenLoop = Task.CompletedTask;
     private Task _boostLoop = Task.CompletedTask;
+    private bool _leaseLogged;
 
     public HubService(
         MeshfleetSettings settings,
@@ -62,8 +64,10 @@ internal sealed partial class HubService : IHostedService, IDisposable
         PresenceReporter presence,
         AgentRegistry registry,
         StoreProtection protection,
+        DutyLease lease,
         ILogger<HubService> logger)
     {
+        _lease = lease;
         _protection = protection;
         _registry = registry;
         _hub = hub;
@@ -226,16 +230,22 @@ internal sealed partial class HubService : IHostedService, IDisposable
             LogServingMcp(_logger, _locator.HubBaseUrl + "/mcp", _settings.Token is null ? "no token (loopback only)" : "bearer token required");
         }
         Task wakeReceiver = ReceiveWakesAsync(port, cancellationToken);
+        await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
+
+        // Push records and stream counts are facts of this hub's own streams; the sweeps act for the whole store, so
+        // only the lease holder runs them when several hubs share one store on different ports.
         Task[] duties =
         [
             RunEveryAsync(TimeSpan.FromMilliseconds(100), _pushLog.FlushAsync, cancellationToken),
             RunEveryAsync(TimeSpan.FromSeconds(1), _presence.ReportAsync, cancellationToken),
-            RunEveryAsync(TimeSpan.FromSeconds(1), _watchdog.SweepAsync, cancellationToken),
-            RunEveryAsync(TimeSpan.FromMilliseconds(200), _redeliverer.RunDueAsync, cancellationToken),
+            RunEveryAsync(TimeSpan.FromSeconds(1), RenewLeaseAsync, cancellationToken),
+            RunEveryAsync(TimeSpan.FromSeconds(1), _watchdog.SweepAsync, cancellationToken, leased: true),
+            RunEveryAsync(TimeSpan.FromMilliseconds(200), _redeliverer.RunDueAsync, cancellationToken, leased: true),
             RunEveryAsync(ProtectionPoll, ct => StepDownIfRefusedAsync(hub, ct), cancellationToken),
         ];
         await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(duties).ConfigureAwait(false);
+        await ReleaseLeaseAsync().ConfigureAwait(false);
         _locator.LeftHub();
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(grace.Token).ConfigureAwait(false);
@@ -243,11 +253,19 @@ internal sealed partial class HubService : IHostedService, IDisposable
         await wakeReceiver.ConfigureAwait(false);
     }
 
-    /// <summary>Runs one of the hub's duties on a period until stopped; a failure is logged and the next round tries again.</summary>
-    private async Task RunEveryAsync<T>(TimeSpan period, Func<CancellationToken, ValueTask<T>> duty, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one of the hub's duties on a period until stopped; a failure is logged and the next round tries again.
+    /// A <paramref name="leased"/> duty runs only while this process holds the store's duty lease.
+    /// </summary>
+    private async Task RunEveryAsync<T>(TimeSpan period, Func<CancellationToken, ValueTask<T>> duty, CancellationToken cancellationToken, bool leased = false)
     {
         while (await DelayAsync(period, cancellationToken).ConfigureAwait(false))
         {
+            if (leased && !_lease.IsHeld)
+            {
+                continue;
+            }
+
             try
             {
                 await duty(cancellationToken).ConfigureAwait(false);
@@ -260,6 +278,47 @@ internal sealed partial class HubService : IHostedService, IDisposable
             {
                 LogDutyFailed(_logger, duty.Method.Name, ex);
             }
+        }
+    }
+
+    private async ValueTask RenewLeaseAsync(CancellationToken cancellationToken)
+    {
+        bool held = _lease.IsHeld;
+        try
+        {
+            await _lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            LogDutyFailed(_logger, nameof(DutyLease.RenewAsync), ex);
+        }
+
+        if (_lease.IsHeld && !held)
+        {
+            LogRunsDuties(_logger, _store.StoreId);
+        }
+        else if (!_lease.IsHeld && (held || !_leaseLogged))
+        {
+            LogLeavesDuties(_logger, _lease.HolderPid ?? "another process");
+        }
+
+        _leaseLogged = true;
+    }
+
+    private async Task ReleaseLeaseAsync()
+    {
+        try
+        {
+            await _lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // It expires on its own within DutyLease.Ttl.
+            LogDutyFailed(_logger, nameof(DutyLease.ReleaseAsync), ex);
         }
     }
 
@@ -362,6 +421,12 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Leaving the HTTP port: {Reason} (a process with the token protected the store). MCP keeps working here")]
     private static partial void LogSteppingDown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This process runs the store's sweeps (watchdog, redelivery) for store {StoreId}")]
+    private static partial void LogRunsDuties(ILogger logger, string storeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This process leaves the store's sweeps (watchdog, redelivery) to process {HolderPid}, which holds the store's duty lease; it takes them over if that process stops")]
+    private static partial void LogLeavesDuties(ILogger logger, string holderPid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bind port {Port} ({Reason}); retrying")]
     private static partial void LogBindFailed(ILogger logger, int port, string reason);

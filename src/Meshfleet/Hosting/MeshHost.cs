@@ -54,6 +54,7 @@ internal static class MeshHost
         builder.Services.AddSingleton<HubLocator>();
         builder.Services.AddSingleton(sp => new SqliteMeta(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton<StoreProtection>();
+        builder.Services.AddSingleton<DutyLease>();
         builder.Services.AddSingleton<HubWake>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<HubService>();
