@@ -36,6 +36,8 @@ try
             return await LedgerCommands.ExportAsync(settings, commandArgs, CancellationToken.None);
         case "import":
             return await LedgerCommands.ImportAsync(settings, commandArgs, CancellationToken.None);
+        case "rotate-token":
+            return await TokenCommands.RotateAsync(settings, Console.In, CancellationToken.None);
         case "demo":
             return await DemoCommand.RunAsync(CancellationToken.None);
         case "" or "serve":

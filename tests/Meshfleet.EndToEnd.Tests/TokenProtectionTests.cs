@@ -79,4 +79,40 @@ public sealed class TokenProtectionTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await scope.Http.GetAsync("/inbox/b/stream", HttpCompletionOption.ResponseHeadersRead, scope.Timeout)).StatusCode);
         Assert.Equal(serve.Pid, await scope.HubPidAsync());
     }
+
+    [Fact]
+    public async Task Rotate_token_needs_the_current_token_and_then_only_the_new_one_serves()
+    {
+        await using var scope = new MeshScope();
+        await using (ServeProcess first = await ServeProcess.StartAsync(scope, Token))
+        {
+        }
+
+        const string NewToken = "a-brand-new-token-0123456789";
+        var wrong = new Dictionary<string, string>(scope.Environment) { ["MESHFLEET_TOKEN"] = "not-the-current-token" };
+        CliRun refused = await RotateAsync(wrong, NewToken, scope.Timeout);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("different token", refused.Stderr, StringComparison.Ordinal);
+
+        var current = new Dictionary<string, string>(scope.Environment) { ["MESHFLEET_TOKEN"] = Token };
+        CliRun rotated = await RotateAsync(current, NewToken, scope.Timeout);
+        Assert.True(rotated.ExitCode == 0, rotated.Stderr);
+        Assert.DoesNotContain(NewToken, rotated.Stderr + rotated.Stdout, StringComparison.Ordinal);
+
+        Assert.Equal(1, (await MeshfleetBinary.RunAsync(current, scope.Timeout, "serve")).ExitCode);
+        await using ServeProcess renewed = await ServeProcess.StartAsync(scope, NewToken);
+        using HttpResponseMessage overview = await scope.Http.SendAsync(renewed.Request(HttpMethod.Get, "/api/overview"), scope.Timeout);
+        Assert.Equal(HttpStatusCode.OK, overview.StatusCode);
+    }
+
+    private static async Task<CliRun> RotateAsync(Dictionary<string, string> environment, string newToken, CancellationToken cancellationToken)
+    {
+        using var process = System.Diagnostics.Process.Start(MeshfleetBinary.StartInfo(environment, "rotate-token"))!;
+        await process.StandardInput.WriteLineAsync(newToken.AsMemory(), cancellationToken);
+        process.StandardInput.Close();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
 }

@@ -7,7 +7,7 @@ public sealed record StreamHubOptions
     public int MaxStreamsPerAgent { get; init; } = 5;
 
     /// <summary>Concurrent streams over all agents; the next is refused, so stuck readers cannot pile up without end.</summary>
-    public int MaxStreams { get; init; } = 256;
+    public int MaxStreams { get; init; } = 20_000;
 
     /// <summary>Messages buffered per subscriber before it counts as too slow and is dropped.</summary>
     public int SubscriberBuffer { get; init; } = 1024;

@@ -14,6 +14,7 @@ internal static class HelpText
           meshfleet demo                       an orchestrator and two specialists talk through a temporary mesh
           meshfleet export [--out FILE]        write the whole ledger as JSON Lines (stdout by default)
           meshfleet import FILE                load a JSON Lines ledger (skips messages already present)
+          meshfleet rotate-token               make a protected store accept a new token (read from stdin; needs the current one)
           meshfleet --version | --help
 
         Settings (flag, environment variable, default):

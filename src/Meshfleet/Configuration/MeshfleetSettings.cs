@@ -17,7 +17,7 @@ public sealed record MeshfleetSettings
 
     public long SubscriberBufferBytes { get; init; } = 1024 * 1024;
 
-    public int MaxStreams { get; init; } = 256;
+    public int MaxStreams { get; init; } = 20_000;
 
     public int MaxPayloadBytes { get; init; } = 256 * 1024;
 

@@ -51,6 +51,23 @@ internal sealed class StoreProtection
             : $"the store at {_settings.DatabasePath} is protected by a different token than this process's MESHFLEET_TOKEN";
     }
 
+    /// <summary>
+    /// Makes the store accept <paramref name="newToken"/> instead of this process's token; null when done, otherwise why
+    /// not (this process's token is not the store's).
+    /// </summary>
+    public async ValueTask<string?> RotateAsync(string newToken, CancellationToken cancellationToken)
+    {
+        if (await CheckAsync(cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return refusal;
+        }
+
+        string current = _verifier!;
+        return await _meta.TryReplaceAsync(VerifierKey, current, Verifier(newToken, _store.StoreId), cancellationToken).ConfigureAwait(false)
+            ? null
+            : "the store's token changed while rotating; try again";
+    }
+
     /// <summary>A slow, store-salted hash: a copy of the store file does not give the token away cheaply.</summary>
     private static string Verifier(string token, string storeId)
     {

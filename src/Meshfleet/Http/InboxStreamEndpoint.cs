@@ -78,13 +78,6 @@ internal static partial class InboxStreamEndpoint
                 {
                     await WriteEventAsync(response, writeLock, item, stop.Token);
                 }
-
-                if (stream.DropReason is { } reason && !stop.IsCancellationRequested)
-                {
-                    byte[] note = Encoding.UTF8.GetBytes($": dropped ({reason}); reconnect with Last-Event-ID: {stream.LastSeq}\n\n");
-                    await WriteLockedAsync(response, writeLock, note, stop.Token);
-                    LogStreamDropped(logger, agentId, reason);
-                }
             }
             finally
             {
@@ -95,6 +88,11 @@ internal static partial class InboxStreamEndpoint
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             // The client went away or the server is stopping: the stream ends, the client resumes from its last id.
+        }
+
+        if (stream.Dropped.IsCancellationRequested)
+        {
+            LogStreamDropped(logger, agentId, stream.DropReason ?? "dropped");
         }
 
         LogStreamClosed(logger, agentId, stream.LastSeq);
@@ -193,7 +191,7 @@ internal static partial class InboxStreamEndpoint
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stream opened for {AgentId} after seq {Cursor}")]
     private static partial void LogStreamOpened(ILogger logger, string agentId, long cursor);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of {AgentId} dropped: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of {AgentId} dropped and its connection closed: {Reason}")]
     private static partial void LogStreamDropped(ILogger logger, string agentId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of {AgentId} closed at seq {LastSeq}")]
