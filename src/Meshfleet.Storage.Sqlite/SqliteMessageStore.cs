@@ -276,6 +276,37 @@ public sealed class SqliteMessageStore : IMessageStore
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="condition"/> and, when it returns true, appends <paramref name="draft"/>, all in one immediate
+    /// transaction: a state change and the message that announces it commit together or not at all.
+    /// </summary>
+    internal async ValueTask<MeshMessage?> AppendIfAsync(Func<SqliteConnection, SqliteTransaction, bool> condition, MessageDraft draft, CancellationToken cancellationToken)
+    {
+        MeshMessage? appended = null;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            if (condition(_writer, transaction))
+            {
+                appended = Insert(transaction, draft);
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (appended is not null)
+        {
+            _tail.Wake();
+        }
+
+        return appended;
+    }
+
     /// <summary>Runs a read on a pooled connection of its own.</summary>
     internal async ValueTask<List<T>> ReadAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
     {
