@@ -185,8 +185,8 @@ public sealed class Mesh
             ?? throw new MeshInputException($"There is no message '{id}'. Pass a message_id exactly as send_message or get_inbox returned it.");
     }
 
-    private static string NotSystem(string agentId) => agentId == AgentRegistry.SystemAgentId
-        ? throw new MeshInputException($"'from_agent_id' cannot be \"{AgentRegistry.SystemAgentId}\": that sender is reserved for Meshfleet's own notices.")
+    private static string NotSystem(string agentId) => AgentRegistry.IsSystemAgentId(agentId)
+        ? throw new MeshInputException($"'from_agent_id' cannot be \"{agentId}\": \"{AgentRegistry.SystemAgentId}\" in any letter case is reserved for Meshfleet's own notices. Use your own agent id.")
         : agentId;
 
     /// <summary>
