@@ -55,7 +55,7 @@ try
             return 2;
     }
 }
-catch (StoreVersionException ex)
+catch (Exception ex) when (ex is StoreVersionException or Meshfleet.Core.Storage.StoreFailureException)
 {
     Console.Error.WriteLine("meshfleet: " + ex.Message);
     return 1;
