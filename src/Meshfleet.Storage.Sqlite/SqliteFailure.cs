@@ -17,6 +17,12 @@ internal static class SqliteFailure
     private const int CantOpen = 14;
     private const int NotADatabase = 26;
 
+    private const string Recovery =
+        "Stop every Meshfleet process that uses it and move the file " +
+        "aside together with its -wal and -shm files. Then restore it from a backup, or let Meshfleet create a new store there " +
+        "and load your last export into it with `meshfleet import FILE`. Rows still readable in the damaged file can be salvaged " +
+        "with `sqlite3 DAMAGED-FILE .recover`.";
+
     /// <summary>True when <paramref name="ex"/> is one of the failures <see cref="Explain"/> has words for.</summary>
     public static bool IsKnown(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is Perm or ReadOnly or IoError or Corrupt or Full or CantOpen or NotADatabase;
 
@@ -25,7 +31,8 @@ internal static class SqliteFailure
         Full => $"The disk holding the Meshfleet store is full (store: {path}), so nothing new can be stored. Free space on that disk, " +
             "or move the store to a disk with room (MESHFLEET_DB / --db), then try again. Everything stored before is intact.",
         Corrupt => Damaged(path, "a page of the file is damaged"),
-        NotADatabase => Damaged(path, "the file is not a SQLite database, or its header is damaged"),
+        NotADatabase => $"The file at {path} is not a SQLite database, or its header is damaged. If MESHFLEET_DB / --db points at the " +
+            "wrong file, point it at your store (or at a new path for a new mesh). If it is your store: " + Recovery,
         IoError => $"The disk refused to read or write the Meshfleet store (store: {path}; {ex.Message}). Check that the disk is " +
             "still mounted and healthy and has free space, then try again.",
         ReadOnly or Perm => $"The Meshfleet store is read-only for this process (store: {path}). Give this user write permission on " +
@@ -36,10 +43,7 @@ internal static class SqliteFailure
 
     /// <summary>The message for a store whose file is damaged, with the ways to get its messages back.</summary>
     public static string Damaged(string path, string what) =>
-        $"The Meshfleet store is damaged: {what} (store: {path}). Stop every Meshfleet process that uses it, then either restore " +
-        "the file from a backup, or recover what is readable with `sqlite3 <store> .recover | sqlite3 recovered.db` and set " +
-        "MESHFLEET_DB / --db to recovered.db. To start an empty mesh instead, move the damaged file away (keep it: a " +
-        "`meshfleet export` of the recovered file, then `meshfleet import`, brings its messages into the new one).";
+        $"The Meshfleet store is damaged: {what} (store: {path}). " + Recovery;
 
     /// <summary>
     /// Refuses a file with a damaged page before anything else reads it: otherwise the damage surfaces later, in the
