@@ -49,7 +49,7 @@ try
                 await host.RunAsync();
             }
 
-            return 0;
+            return Environment.ExitCode;
         default:
             Console.Error.WriteLine($"meshfleet: unknown command or flag '{command}'. See meshfleet --help.");
             return 2;

@@ -20,6 +20,8 @@ internal static class StoreUnavailableHost
 {
     public static IHost Build(MeshfleetSettings settings, string reason)
     {
+        // It never served the store: when its client leaves, the process ends with 1, as a start that fails does.
+        Environment.ExitCode = 1;
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         LoggingSetup.Configure(builder.Logging, settings);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
