@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -36,6 +37,42 @@ public sealed class McpHandshakeTests
 
         await using McpClient client = await serve.ConnectAsync();
         Assert.NotEmpty(await client.ListToolsAsync(cancellationToken: scope.Timeout));
+    }
+
+    [Theory]
+    [InlineData("{\"protocolVersion\":7}", "'protocolVersion' has the wrong type")]
+    [InlineData("[]", "'params' as an object")]
+    public async Task Initialize_over_stdio_with_malformed_params_gets_a_json_rpc_error_that_says_why(string parameters, string hint)
+    {
+        await using var scope = new MeshScope();
+        using Process process = Process.Start(MeshfleetBinary.StartInfo(scope.Environment))!;
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.StandardInput.WriteLineAsync($$"""{"jsonrpc":"2.0","id":41,"method":"initialize","params":{{parameters}}}""");
+            await process.StandardInput.FlushAsync(scope.Timeout);
+            string line = (await process.StandardOutput.ReadLineAsync(scope.Timeout))!;
+
+            JsonElement reply = JsonDocument.Parse(line).RootElement;
+            Assert.Equal(41, reply.GetProperty("id").GetInt32());
+            JsonElement error = reply.GetProperty("error");
+            Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+            Assert.Contains(hint, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.StandardInput.Close();
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(scope.Timeout);
+            grace.CancelAfter(TimeSpan.FromSeconds(10));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill();
+            }
+        }
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal static class StoreUnavailableHost
                 options.ServerInstructions = $"Meshfleet's store could not be opened, so every tool fails until it is fixed: {reason}";
             })
             .WithListToolsHandler((_, _) => ValueTask.FromResult(new ListToolsResult { Tools = tools }))
-            .WithToolCallCheck()
+            .WithParamsCheck()
             .WithCallToolHandler((_, _) => ValueTask.FromResult(failure))
             .WithStdioServerTransport();
         return builder.Build();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -6,9 +7,10 @@ using ModelContextProtocol.Protocol;
 namespace Meshfleet.Http;
 
 /// <summary>
-/// Checks an <c>initialize</c> POSTed to /mcp before the SDK sees it. The SDK's HTTP transport reads its params
-/// outside any JSON-RPC error handling (malformed params became an HTTP 500 with an empty body), and an
-/// <c>initialize</c> on a live session renegotiates it under the client that owns it.
+/// Checks an <c>initialize</c> before the SDK reads it: POSTed to /mcp here, and its params on every transport through
+/// <c>McpParamsCheck</c>. The SDK's HTTP transport reads the params outside any JSON-RPC error handling (malformed
+/// params became an HTTP 500 with an empty body), and an <c>initialize</c> on a live session renegotiates it under
+/// the client that owns it.
 /// </summary>
 internal static class McpInitializeCheck
 {
@@ -33,9 +35,17 @@ internal static class McpInitializeCheck
             return (-32600, "Invalid Request: this session is already initialized and its protocol cannot change. To start over, send initialize without the Mcp-Session-Id header; that opens a new session.", id);
         }
 
-        if (!root.TryGetProperty("params", out JsonElement parameters) || parameters.ValueKind != JsonValueKind.Object)
+        return ParamsProblem(root.TryGetProperty("params", out JsonElement parameters) ? JsonNode.Parse(parameters.GetRawText()) : null) is { } problem
+            ? (-32602, problem, id)
+            : null;
+    }
+
+    /// <summary>What is wrong with an <c>initialize</c>'s params, or null when the SDK can read them (any transport).</summary>
+    public static string? ParamsProblem(JsonNode? parameters)
+    {
+        if (parameters is not JsonObject)
         {
-            return (-32602, $"Invalid params: initialize needs 'params' as an object, like {Example}.", id);
+            return $"Invalid params: initialize needs 'params' as an object, like {Example}.";
         }
 
         try
@@ -47,7 +57,11 @@ internal static class McpInitializeCheck
         }
         catch (JsonException ex)
         {
-            return (-32602, $"Invalid params for initialize: {Describe(ex)}. Send params like {Example}.", id);
+            return $"Invalid params for initialize: {Describe(ex)}. Send params like {Example}.";
+        }
+        catch (InvalidOperationException)
+        {
+            return $"Invalid params for initialize: a text is not valid Unicode (it holds an unpaired UTF-16 surrogate). Send params like {Example}.";
         }
     }
 

@@ -13,7 +13,7 @@ internal static class McpSetup
             options.ServerInfo = new Implementation { Name = ProductInfo.Name, Version = ProductInfo.Version };
             options.ServerInstructions = ToolCatalog.Instructions;
         });
-        builder.WithToolCallCheck();
+        builder.WithParamsCheck();
         builder.WithListToolsHandler((request, _) =>
         {
             ToolCatalog tools = catalog ?? request.Services!.GetRequiredService<ToolCatalog>();

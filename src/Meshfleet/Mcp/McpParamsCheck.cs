@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Meshfleet.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -7,16 +8,23 @@ using ModelContextProtocol.Protocol;
 namespace Meshfleet.Mcp;
 
 /// <summary>
-/// Checks a tools/call's params before the SDK reads them. The SDK reads them outside the tool's error handling, so
-/// params that are not an object, non-object <c>arguments</c> or a string that is not valid Unicode came back as
-/// "An error occurred." with no hint; here they get -32602 with what was wrong and how to send it.
+/// Checks the params of tools/call and initialize before the SDK reads them, on every transport. The SDK reads them
+/// outside any error handling that explains, so params that are not an object, non-object <c>arguments</c> or text
+/// that is not valid Unicode came back as "An error occurred."; here they get -32602 saying what was wrong and how to
+/// send it.
 /// </summary>
-internal static class ToolCallCheck
+internal static class McpParamsCheck
 {
-    public static IMcpServerBuilder WithToolCallCheck(this IMcpServerBuilder builder) =>
+    public static IMcpServerBuilder WithParamsCheck(this IMcpServerBuilder builder) =>
         builder.WithMessageFilters(filters => filters.AddIncomingFilter(next => async (context, cancellationToken) =>
         {
-            if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.ToolsCall } request && Problem(request.Params) is { } problem)
+            string? problem = context.JsonRpcMessage switch
+            {
+                JsonRpcRequest { Method: RequestMethods.ToolsCall } call => Problem(call.Params),
+                JsonRpcRequest { Method: RequestMethods.Initialize } initialize => McpInitializeCheck.ParamsProblem(initialize.Params),
+                _ => null,
+            };
+            if (problem is not null)
             {
                 throw new McpProtocolException(problem, McpErrorCode.InvalidParams);
             }
