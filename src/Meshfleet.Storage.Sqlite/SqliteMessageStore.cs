@@ -43,9 +43,16 @@ public sealed class SqliteMessageStore : IMessageStore
     {
         string path = System.IO.Path.GetFullPath(options.Path);
         string? directory = System.IO.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(directory))
+        try
         {
-            Directory.CreateDirectory(directory);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreFailureException($"The folder for the Meshfleet store cannot be created (store: {path}; {ex.Message}). Check the path and its permissions, or set MESHFLEET_DB / --db to a writable file.", ex);
         }
 
         string connectionString = new SqliteConnectionStringBuilder
@@ -63,11 +70,22 @@ public sealed class SqliteMessageStore : IMessageStore
             Execute(writer, "PRAGMA busy_timeout = 10000");
             Execute(writer, "PRAGMA journal_mode = WAL");
             Execute(writer, options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            SqliteFailure.ThrowIfDamaged(writer, path);
             SchemaMigrations.Apply(writer, path);
+            if (options.MaxPageCount is { } pages)
+            {
+                Execute(writer, $"PRAGMA max_page_count = {pages}");
+            }
+
             using SqliteCommand command = writer.CreateCommand();
             command.CommandText = "SELECT value FROM meta WHERE key = 'store_id'";
             string storeId = (string)command.ExecuteScalar()!;
             return new SqliteMessageStore(connectionString, writer, storeId, options with { Path = path }, time);
+        }
+        catch (SqliteException ex) when (SqliteFailure.IsKnown(ex))
+        {
+            writer.Dispose();
+            throw SqliteFailure.Explain(ex, path);
         }
         catch
         {
@@ -140,7 +158,7 @@ public sealed class SqliteMessageStore : IMessageStore
         }
         catch (Exception ex)
         {
-            batch[0].Done.TrySetException(ex);
+            batch[0].Done.TrySetException(ex is SqliteException sqlite && SqliteFailure.IsKnown(sqlite) ? SqliteFailure.Explain(sqlite, Path) : ex);
             return;
         }
 
@@ -236,6 +254,10 @@ public sealed class SqliteMessageStore : IMessageStore
 
             transaction.Commit();
         }
+        catch (SqliteException ex) when (SqliteFailure.IsKnown(ex))
+        {
+            throw SqliteFailure.Explain(ex, Path);
+        }
         finally
         {
             _writeLock.Release();
@@ -270,14 +292,65 @@ public sealed class SqliteMessageStore : IMessageStore
             transaction.Commit();
             return result;
         }
+        catch (SqliteException ex) when (SqliteFailure.IsKnown(ex))
+        {
+            throw SqliteFailure.Explain(ex, Path);
+        }
         finally
         {
             _writeLock.Release();
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="condition"/> and, when it returns true, appends <paramref name="draft"/>, all in one immediate
+    /// transaction: a state change and the message that announces it commit together or not at all.
+    /// </summary>
+    internal async ValueTask<MeshMessage?> AppendIfAsync(Func<SqliteConnection, SqliteTransaction, bool> condition, MessageDraft draft, CancellationToken cancellationToken)
+    {
+        MeshMessage? appended = null;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            if (condition(_writer, transaction))
+            {
+                appended = Insert(transaction, draft);
+            }
+
+            transaction.Commit();
+        }
+        catch (SqliteException ex) when (SqliteFailure.IsKnown(ex))
+        {
+            throw SqliteFailure.Explain(ex, Path);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (appended is not null)
+        {
+            _tail.Wake();
+        }
+
+        return appended;
+    }
+
     /// <summary>Runs a read on a pooled connection of its own.</summary>
     internal async ValueTask<List<T>> ReadAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadRowsAsync(sql, bind, map, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (SqliteFailure.IsKnown(ex))
+        {
+            throw SqliteFailure.Explain(ex, Path);
+        }
+    }
+
+    private async ValueTask<List<T>> ReadRowsAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -329,6 +402,10 @@ public sealed class SqliteMessageStore : IMessageStore
             }
 
             transaction.Commit();
+        }
+        catch (SqliteException ex) when (SqliteFailure.IsKnown(ex))
+        {
+            throw SqliteFailure.Explain(ex, Path);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
+using Meshfleet.Core.Messaging;
 using Microsoft.Data.Sqlite;
 
 namespace Meshfleet.Storage.Sqlite;
@@ -256,6 +257,21 @@ public sealed class SqliteRegistry : IRegistryStore
                 return command.ExecuteNonQuery();
             },
             cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken) =>
+        _store.AppendIfAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand command = Command(connection, transaction, """
+                    UPDATE deliveries SET dead_lettered_at = $now, next_attempt_at = NULL
+                    WHERE message_id = $id AND acked_at IS NULL AND dead_lettered_at IS NULL
+                    """);
+                command.Parameters.AddWithValue("$id", messageId);
+                command.Parameters.AddWithValue("$now", now);
+                return command.ExecuteNonQuery() == 1;
+            },
+            notice,
+            cancellationToken);
 
     public async ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken)
     {

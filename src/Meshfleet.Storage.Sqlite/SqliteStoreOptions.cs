@@ -14,4 +14,10 @@ public sealed record SqliteStoreOptions
 
     /// <summary>How often the tail looks at the store when no wake-up arrives (appends by other processes).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Caps the file at this many pages (never below its size at open), so writes past it fail as on a full disk:
+    /// the way tests fill the disk without filling a real one.
+    /// </summary>
+    internal long? MaxPageCount { get; init; }
 }

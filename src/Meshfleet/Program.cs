@@ -59,13 +59,13 @@ try
                 await host.RunAsync();
             }
 
-            return 0;
+            return Environment.ExitCode;
         default:
             Console.Error.WriteLine($"meshfleet: unknown command or flag '{command}'. See meshfleet --help.");
             return 2;
     }
 }
-catch (StoreVersionException ex)
+catch (Exception ex) when (ex is StoreVersionException or Meshfleet.Core.Storage.StoreFailureException)
 {
     Console.Error.WriteLine("meshfleet: " + ex.Message);
     return 1;

@@ -143,7 +143,13 @@ public sealed class AgentRegistry
         return (int)value.Value;
     }
 
-    private static string NotSystem(string agentId, string argument) => agentId == SystemAgentId
-        ? throw new MeshInputException($"'{argument}' cannot be \"{SystemAgentId}\": that id is reserved for Meshfleet's own system messages. Pick another id.")
+    /// <summary>
+    /// True for the system sender in any letter case: ids are case-sensitive, but "Meshfleet" reads as the system to a
+    /// person or a model, so every spelling is reserved.
+    /// </summary>
+    public static bool IsSystemAgentId(string agentId) => string.Equals(agentId, SystemAgentId, StringComparison.OrdinalIgnoreCase);
+
+    private static string NotSystem(string agentId, string argument) => IsSystemAgentId(agentId)
+        ? throw new MeshInputException($"'{argument}' cannot be \"{agentId}\": \"{SystemAgentId}\" in any letter case is reserved for Meshfleet's own system messages. Pick another id.")
         : agentId;
 }

@@ -1,4 +1,5 @@
 using Meshfleet.Core.Delivery;
+using Meshfleet.Core.Messaging;
 
 namespace Meshfleet.Core.Agents;
 
@@ -44,6 +45,12 @@ public interface IRegistryStore
     ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken);
 
     ValueTask RecordAttemptAsync(string messageId, int attempts, long? nextAttemptAt, long? deadLetteredAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Dead-letters a message and stores <paramref name="notice"/> in one transaction, only while the message is still
+    /// neither acked nor dead-lettered; returns the stored notice, or null when an ack (or another sweep) came first.
+    /// </summary>
+    ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken);
 
     ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken);
 }

@@ -38,14 +38,15 @@ public sealed class Redeliverer
             int attempt = row.Attempts + 1;
             if (attempt > _policy.MaxAttempts)
             {
-                await _mesh.Registry.RecordAttemptAsync(row.MessageId, row.Attempts, null, now, cancellationToken).ConfigureAwait(false);
                 var notice = new SystemNotice(
                     Type: "dead_letter",
                     Text: $"Your message {row.MessageId} to {row.ToAgentId} was not acked after {row.Attempts} redeliveries and is dead-lettered. It is still in their inbox.",
                     MessageId: row.MessageId,
                     ToAgentId: row.ToAgentId,
                     Attempts: row.Attempts);
-                await _mesh.NotifyAsync([row.FromAgentId], notice, row.MessageId, cancellationToken).ConfigureAwait(false);
+                // One conditional write: an ack that landed after the rows were read wins (no false notice), and a
+                // crash cannot leave the message dead-lettered without its notice.
+                await _mesh.Registry.DeadLetterAsync(row.MessageId, now, _mesh.NoticeDraft(row.FromAgentId, notice, row.MessageId), cancellationToken).ConfigureAwait(false);
                 continue;
             }
 

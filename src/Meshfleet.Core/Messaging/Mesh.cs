@@ -169,11 +169,13 @@ public sealed class Mesh
     /// <summary>Stores a system notice from Meshfleet itself (dead letters, presence changes).</summary>
     public async ValueTask<IReadOnlyList<MeshMessage>> NotifyAsync(IEnumerable<string> recipients, SystemNotice notice, string? replyTo, CancellationToken cancellationToken)
     {
-        string payload = JsonSerializer.Serialize(notice, SystemNoticeContext.Default.SystemNotice);
-        long now = Now;
-        MessageDraft[] drafts = recipients.Select(to => new MessageDraft(NewMessageId(), AgentRegistry.SystemAgentId, to, payload, now, ReplyTo: replyTo)).ToArray();
+        MessageDraft[] drafts = recipients.Select(to => NoticeDraft(to, notice, replyTo)).ToArray();
         return drafts.Length == 0 ? [] : await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The message that carries <paramref name="notice"/> to one agent, for a write that commits it together with the state it announces.</summary>
+    public MessageDraft NoticeDraft(string recipient, SystemNotice notice, string? replyTo) =>
+        new(NewMessageId(), AgentRegistry.SystemAgentId, recipient, JsonSerializer.Serialize(notice, SystemNoticeContext.Default.SystemNotice), Now, ReplyTo: replyTo);
 
     private async ValueTask<MeshMessage> FindMessageAsync(string? messageId, CancellationToken cancellationToken)
     {
@@ -183,8 +185,8 @@ public sealed class Mesh
             ?? throw new MeshInputException($"There is no message '{id}'. Pass a message_id exactly as send_message or get_inbox returned it.");
     }
 
-    private static string NotSystem(string agentId) => agentId == AgentRegistry.SystemAgentId
-        ? throw new MeshInputException($"'from_agent_id' cannot be \"{AgentRegistry.SystemAgentId}\": that sender is reserved for Meshfleet's own notices.")
+    private static string NotSystem(string agentId) => AgentRegistry.IsSystemAgentId(agentId)
+        ? throw new MeshInputException($"'from_agent_id' cannot be \"{agentId}\": \"{AgentRegistry.SystemAgentId}\" in any letter case is reserved for Meshfleet's own notices. Use your own agent id.")
         : agentId;
 
     /// <summary>

@@ -9,6 +9,7 @@ using Meshfleet.Core.Streaming;
 using Meshfleet.Http;
 using Meshfleet.Mcp;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -172,7 +173,14 @@ internal sealed partial class HubService : IHostedService, IDisposable
             catch (IOException ex)
             {
                 await app.DisposeAsync().ConfigureAwait(false);
-                LogBindFailed(_logger, _settings.SsePort, ex.Message);
+
+                // Address in use: another process bound the port between the probe and here, the usual race when clients
+                // start several processes at once. The next round finds the port taken and says so once, calmly.
+                if (ex.InnerException is not AddressInUseException)
+                {
+                    LogBindFailed(_logger, _settings.SsePort, ex.Message);
+                }
+
                 if (!await DelayAsync(TakeoverPoll, cancellationToken).ConfigureAwait(false))
                 {
                     return;
@@ -410,7 +418,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "MCP over Streamable HTTP at {McpUrl}, {Auth}")]
     private static partial void LogServingMcp(ILogger logger, string mcpUrl, string auth);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken: MCP keeps working here, streams are served by the process that holds the port, and this process takes the port over when it frees")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Port {Port} is taken: MCP keeps working here, streams are served by the process that holds the port, and this process takes the port over when it frees")]
     private static partial void LogPortTaken(ILogger logger, int port);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} is taken, so /mcp and the streams are not served here yet: this process takes the port over when the holder exits. Stop the process holding it, or set MESHFLEET_SSE_PORT / --sse-port to a free port")]

@@ -27,9 +27,20 @@ internal static class MeshHost
         // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema) then fails
         // before hosting starts, with one clean line from Program instead of the host's startup-failure stack trace.
         // Registered through a factory so the container still owns and disposes it.
-        SqliteMessageStore store = SqliteMessageStore.Open(
-            new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-            TimeProvider.System);
+        SqliteMessageStore store;
+        try
+        {
+            store = SqliteMessageStore.Open(
+                new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
+                TimeProvider.System);
+        }
+        catch (Exception ex) when (!mode.ServeMcpOverHttp && ex is StoreFailureException or StoreVersionException)
+        {
+            // A stdio server that exits is only "Connection closed" in the client: stay up and answer with the reason.
+            Console.Error.WriteLine("meshfleet: " + ex.Message);
+            return StoreUnavailableHost.Build(settings, ex.Message);
+        }
+
         builder.Services.AddSingleton<IMessageStore>(_ => store);
         builder.Services.AddSingleton(new StreamHubOptions
         {

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -6,7 +7,8 @@ namespace Meshfleet.Http;
 
 /// <summary>
 /// In front of POST /mcp: a body over the limit gets 413 JSON, and a body that is not JSON gets a JSON-RPC parse error
-/// (-32700, HTTP 400), before the MCP handler sees either.
+/// (-32700, HTTP 400), and a malformed or repeated <c>initialize</c> gets a JSON-RPC error (-32602 / -32600, HTTP 400),
+/// before the MCP handler sees any of them.
 /// </summary>
 internal sealed class McpRequestGuard
 {
@@ -62,6 +64,16 @@ internal sealed class McpRequestGuard
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(
                 $$$"""{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the body is not valid JSON ({{{JsonEncodedText.Encode(problem!)}}}). Send one JSON-RPC message per POST."}}""",
+                context.RequestAborted);
+            return;
+        }
+
+        if (McpInitializeCheck.Check(body.GetBuffer().AsMemory(0, (int)body.Length), request.Headers.ContainsKey("Mcp-Session-Id")) is var (code, message, id))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(
+                $$$"""{"jsonrpc":"2.0","id":{{{id}}},"error":{"code":{{{code}}},"message":"{{{JsonEncodedText.Encode(message, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}}}"}}""",
                 context.RequestAborted);
             return;
         }

@@ -14,6 +14,7 @@ internal static class McpSetup
             options.ServerInfo = new Implementation { Name = ProductInfo.Name, Version = ProductInfo.Version };
             options.ServerInstructions = ToolCatalog.Instructions;
         });
+        builder.WithParamsCheck();
         builder.WithListToolsHandler((request, _) =>
         {
             ToolCatalog tools = catalog ?? request.Services!.GetRequiredService<ToolCatalog>();

@@ -84,6 +84,11 @@ internal sealed partial class ToolCatalog
         {
             return Failure(ex.Message);
         }
+        catch (StoreFailureException ex)
+        {
+            LogStoreFailed(_logger, name, ex.Message);
+            return Failure(ex.Message);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
@@ -194,6 +199,9 @@ internal sealed partial class ToolCatalog
         IsError = true,
         Content = [new TextContentBlock { Text = message }],
     };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string tool, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed")]
     private static partial void LogToolFailed(ILogger logger, string tool, Exception exception);

@@ -1,0 +1,81 @@
+using Meshfleet.Core.Messaging;
+using Meshfleet.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Xunit;
+
+namespace Meshfleet.EndToEnd.Tests;
+
+/// <summary>
+/// A store the real executable cannot use: the cause and the fix reach the user, and a stdio process stays an MCP
+/// server that says so on every tool call instead of a client's bare "Connection closed".
+/// </summary>
+public sealed class StoreTroubleTests
+{
+    [Fact]
+    public async Task Stdio_process_on_a_foreign_file_completes_the_handshake_and_every_tool_call_says_why()
+    {
+        await using var scope = new MeshScope();
+        await File.WriteAllTextAsync(scope.DatabasePath, string.Concat(Enumerable.Repeat("my notes, not a store. ", 300)), scope.Timeout);
+
+        MeshNode node = await scope.StartNodeAsync();
+
+        IList<McpClientTool> tools = await node.Client.ListToolsAsync(cancellationToken: scope.Timeout);
+        Assert.Contains(tools, t => t.Name == "send_message");
+        foreach ((string tool, Dictionary<string, object?> arguments) in new (string, Dictionary<string, object?>)[]
+        {
+            ("send_message", new() { ["from_agent_id"] = "a", ["to_agent_id"] = "b", ["payload"] = "hi" }),
+            ("get_inbox", new() { ["agent_id"] = "b" }),
+            ("register_agent", new() { ["agent_id"] = "a" }),
+            ("list_agents", new()),
+        })
+        {
+            string error = await node.CallExpectingErrorAsync(tool, arguments);
+            Assert.Contains("is not a SQLite database", error, StringComparison.Ordinal);
+            Assert.Contains(scope.DatabasePath, error, StringComparison.Ordinal);
+            Assert.Contains("MESHFLEET_DB", error, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(node.Stderr, line => line.Contains("is not a SQLite database", StringComparison.Ordinal));
+        Assert.StartsWith("my notes", await File.ReadAllTextAsync(scope.DatabasePath, scope.Timeout), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("stdio")]
+    [InlineData("export")]
+    public async Task Damaged_page_is_reported_at_start_with_the_fix_not_as_a_path_problem(string command)
+    {
+        await using var scope = new MeshScope();
+        await using (SqliteMessageStore store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = scope.DatabasePath }, TimeProvider.System))
+        {
+            for (int i = 0; i < 400; i++)
+            {
+                await store.AppendAsync(new MessageDraft($"msg_{i:D8}", "a", "b", $"message {i} " + new string('x', 500), 1), scope.Timeout);
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (FileStream file = File.OpenWrite(scope.DatabasePath))
+        {
+            file.Position = (20 * 4096) + 2048;
+            await file.WriteAsync(Enumerable.Repeat((byte)0xA5, 2048).ToArray(), scope.Timeout);
+        }
+
+        string[] arguments = command switch
+        {
+            "serve" => ["serve"],
+            "export" => ["export", "--out", Path.Combine(scope.Directory, "out.jsonl")],
+            _ => [],
+        };
+        CliRun run = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, arguments);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("store is damaged", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("quick_check", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("meshfleet import", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("permissions", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+    }
+}
