@@ -26,7 +26,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
 
     // Another process's send reaches this one through the store; a short poll keeps the wake well under a second without
     // a query every few milliseconds. Sends that this process publishes itself wake it at once.
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(25);
     private const int Page = 100;
     private readonly MeshfleetSettings _settings;
     private readonly SessionBinding _binding;
