@@ -103,6 +103,15 @@ public sealed class DeadLetterTests
         public ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken) =>
             inner.DeadLetterAsync(messageId, now, notice, cancellationToken);
 
+        public ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken) => inner.PullInRedeliveriesAsync(latest, now, cancellationToken);
+
+        public ValueTask RecordNotifiedAsync(MeshMessage message, long at, CancellationToken cancellationToken) => inner.RecordNotifiedAsync(message, at, cancellationToken);
+
+        public ValueTask RecordReadAsync(IReadOnlyList<MeshMessage> messages, long at, CancellationToken cancellationToken) => inner.RecordReadAsync(messages, at, cancellationToken);
+
+        public ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken) =>
+            inner.ListUnseenAsync(agentId, fromTimestamp, throughSeq, limit, cancellationToken);
+
         public ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken) => inner.GetDeliveryAsync(messageId, cancellationToken);
     }
 }

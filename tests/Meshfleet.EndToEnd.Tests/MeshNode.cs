@@ -31,6 +31,10 @@ internal sealed class MeshNode : IAsyncDisposable
 
     public McpClient Client { get; private set; } = null!;
 
+    /// <summary>Every <c>notifications/claude/channel</c> the server sent this client, in order, with when it arrived.</summary>
+    public System.Threading.Channels.Channel<(JsonRpcNotification Notification, long ReceivedAt)> ChannelNotifications { get; } =
+        System.Threading.Channels.Channel.CreateUnbounded<(JsonRpcNotification, long)>();
+
     /// <summary>The operating system's id of this meshfleet process.</summary>
     public int Pid => _process.Id;
 
@@ -69,7 +73,21 @@ internal sealed class MeshNode : IAsyncDisposable
         try
         {
             var transport = new StreamClientTransport(serverInput: process.StandardInput.BaseStream, serverOutput: process.StandardOutput.BaseStream);
-            node.Client = await McpClient.CreateAsync(transport, cancellationToken: scope.Timeout);
+            var options = new McpClientOptions
+            {
+                Handlers = new McpClientHandlers
+                {
+                    NotificationHandlers =
+                    [
+                        new("notifications/claude/channel", (notification, _) =>
+                        {
+                            node.ChannelNotifications.Writer.TryWrite((notification, Stopwatch.GetTimestamp()));
+                            return ValueTask.CompletedTask;
+                        }),
+                    ],
+                },
+            };
+            node.Client = await McpClient.CreateAsync(transport, options, cancellationToken: scope.Timeout);
         }
         catch
         {
@@ -116,6 +134,10 @@ internal sealed class MeshNode : IAsyncDisposable
         return seen.Task;
     }
 
+    /// <summary>Completes when this process has written a stderr line containing <paramref name="text"/>.</summary>
+    public Task WaitForStderrAsync(string text, CancellationToken cancellationToken) =>
+        StderrLineAsync(text).WaitAsync(cancellationToken);
+
     private void OnStderr(string line)
     {
         lock (_stderr)
@@ -145,7 +167,9 @@ internal sealed class MeshNode : IAsyncDisposable
         Assert.True(result.IsError != true, $"{tool} failed: {ErrorText(result)}");
         Assert.NotNull(result.StructuredContent);
         string text = Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
-        Assert.Equal(result.StructuredContent!.Value.GetRawText(), text);
+        // The same JSON; not the same bytes: the text a model reads is plain, while the SDK re-escapes structuredContent
+        // on the wire (the client decodes that layer, so the model sees the same characters).
+        Assert.True(JsonElement.DeepEquals(result.StructuredContent!.Value, JsonElement.Parse(text)), $"text {text} differs from structuredContent");
         return result.StructuredContent.Value;
     }
 

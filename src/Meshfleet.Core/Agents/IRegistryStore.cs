@@ -52,5 +52,17 @@ public interface IRegistryStore
     /// </summary>
     ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken);
 
+    /// <summary>Records that a client session was woken with the message (one more notified session).</summary>
+    ValueTask RecordNotifiedAsync(MeshMessage message, long at, CancellationToken cancellationToken);
+
+    /// <summary>Records the first time each message was returned to its recipient (get_inbox, long poll, ask).</summary>
+    ValueTask RecordReadAsync(IReadOnlyList<MeshMessage> messages, long at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The agent's messages up to <paramref name="throughSeq"/>, stored at or after <paramref name="fromTimestamp"/>, that no
+    /// session was woken with and nobody read yet, oldest first: what a newly bound session is told about.
+    /// </summary>
+    ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken);
+
     ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken);
 }

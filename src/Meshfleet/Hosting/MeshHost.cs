@@ -74,9 +74,16 @@ internal static class MeshHost
             // Our own stdin wrapper rather than WithStdioServerTransport: the end of input must also cancel pending waits.
             var connection = new ClientConnection();
             builder.Services.AddSingleton(connection);
-            builder.Services.AddMeshfleetMcp().WithStreamServerTransport(
+            IMcpServerBuilder mcp = builder.Services.AddMeshfleetMcp(settings.AgentId).WithStreamServerTransport(
                 new ClientInputStream(Console.OpenStandardInput(), connection),
                 new BufferedStream(Console.OpenStandardOutput()));
+            if (settings.AgentId is not null)
+            {
+                var binding = new SessionBinding();
+                builder.Services.AddSingleton(binding);
+                mcp.WithClaudeChannel(binding);
+                builder.Services.AddHostedService<ClaudeChannel>();
+            }
         }
 
         return builder.Build();

@@ -68,6 +68,14 @@ internal sealed class UnavailableStore : IMessageStore, IRegistryStore
 
     public ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken) => throw Failure();
 
+    public ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask RecordNotifiedAsync(MeshMessage message, long at, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask RecordReadAsync(IReadOnlyList<MeshMessage> messages, long at, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken) => throw Failure();
+
     public ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
