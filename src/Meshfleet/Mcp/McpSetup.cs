@@ -1,5 +1,5 @@
-using Meshfleet.Hosting;
 using System.Text.Json.Nodes;
+using Meshfleet.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
