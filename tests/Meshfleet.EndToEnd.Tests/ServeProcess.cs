@@ -49,7 +49,18 @@ internal sealed class ServeProcess : IAsyncDisposable
         Task exited = process.WaitForExitAsync(scope.Timeout);
         if (await Task.WhenAny(listening.Task, exited) == exited)
         {
-            throw new InvalidOperationException($"meshfleet serve exited with {process.ExitCode} before listening");
+            // Never leave it behind: when the deadline passed instead, the process is still running.
+            if (!process.HasExited)
+            {
+                process.Kill();
+                await process.WaitForExitAsync(CancellationToken.None);
+                process.Dispose();
+                throw new InvalidOperationException("meshfleet serve did not start listening before the test's deadline");
+            }
+
+            int code = process.ExitCode;
+            process.Dispose();
+            throw new InvalidOperationException($"meshfleet serve exited with {code} before listening");
         }
 
         return new ServeProcess(process, scope, token);
