@@ -13,6 +13,7 @@ internal static class FollowerCommands
             return command switch
             {
                 "watch" => await WatchCommand.RunAsync(settings, arguments, shutdown.Token),
+                "bridge" => await BridgeCommand.RunAsync(settings, arguments, shutdown.Token),
                 _ => throw new CommandArgsException($"unknown command '{command}'. See meshfleet --help."),
             };
         }
