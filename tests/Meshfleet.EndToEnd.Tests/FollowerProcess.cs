@@ -11,6 +11,7 @@ internal sealed class FollowerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly Channel<string> _errorLines = Channel.CreateUnbounded<string>();
     private readonly List<string> _stderr = [];
     private readonly TaskCompletionSource<string> _following = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -59,6 +60,8 @@ internal sealed class FollowerProcess : IAsyncDisposable
                 follower._stderr.Add(e.Data);
             }
 
+            follower._errorLines.Writer.TryWrite(e.Data);
+
             if (e.Data.Contains(" after seq ", StringComparison.Ordinal))
             {
                 follower._following.TrySetResult(e.Data);
@@ -77,6 +80,19 @@ internal sealed class FollowerProcess : IAsyncDisposable
 
     /// <summary>The next stdout line.</summary>
     public async Task<string> ReadLineAsync(CancellationToken timeout) => await _lines.Reader.ReadAsync(timeout);
+
+    /// <summary>The next stderr line that contains <paramref name="marker"/> (a child such as a fake app-server writes there too).</summary>
+    public async Task<string> ReadStderrAsync(string marker, CancellationToken timeout)
+    {
+        while (true)
+        {
+            string line = await _errorLines.Reader.ReadAsync(timeout);
+            if (line.Contains(marker, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
 
     /// <summary>SIGTERM, then waits for the exit; returns the exit code.</summary>
     public async Task<int> StopAsync(CancellationToken timeout)

@@ -31,6 +31,7 @@ internal sealed class CodexBridge : IAsyncDisposable
         while (true)
         {
             string problem;
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 if (_server is not { IsAlive: true })
@@ -48,7 +49,9 @@ internal sealed class CodexBridge : IAsyncDisposable
                 string? thread = _thread ?? (loaded.Count > 0 ? loaded[0] : null);
                 if (thread is not null)
                 {
-                    await _server.StartTurnAsync(thread, text, cancellationToken);
+                    // Seen through even when the bridge is stopping (the call has its own 30 s bound): a turn Codex
+                    // started but the cursor missed would be repeated on the next start.
+                    await _server.StartTurnAsync(thread, text, CancellationToken.None);
                     if (waiting.Failures > 0)
                     {
                         await _diagnostics.WriteLineAsync("meshfleet: Codex accepts messages again.");

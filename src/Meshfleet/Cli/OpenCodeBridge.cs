@@ -44,11 +44,14 @@ internal sealed class OpenCodeBridge
         while (true)
         {
             string? problem;
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                problem = await TryDeliverAsync(text, cancellationToken);
+                // A request once sent is seen through (the client's own timeout bounds it): stopping the bridge in the
+                // middle would leave OpenCode with the prompt and the cursor without it, a repeat on the next start.
+                problem = await TryDeliverAsync(text, CancellationToken.None);
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
             {
                 problem = $"OpenCode at {_baseUrl} is not answering ({ex.Message})";
             }

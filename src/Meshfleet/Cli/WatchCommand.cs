@@ -28,7 +28,7 @@ internal static class WatchCommand
 
         await using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
         await follow.RunAsync(
-            (followed, ct) => output.WriteLineAsync((json ? followed.Json : prompt ? MessageText.Prompt(followed.Message, oneLine: true) : MessageText.Line(followed.Message)).AsMemory(), ct),
+            (followed, _) => output.WriteLineAsync((json ? followed.Json : prompt ? MessageText.Prompt(followed.Message, oneLine: true) : MessageText.Line(followed.Message)).AsMemory(), CancellationToken.None),
             Console.Error,
             cancellationToken);
         return 0;
