@@ -14,6 +14,7 @@ internal static class FollowerCommands
             {
                 "watch" => await WatchCommand.RunAsync(settings, arguments, shutdown.Token),
                 "bridge" => await BridgeCommand.RunAsync(settings, arguments, shutdown.Token),
+                "inbox" => await InboxCommand.RunAsync(settings, arguments, shutdown.Token),
                 _ => throw new CommandArgsException($"unknown command '{command}'. See meshfleet --help."),
             };
         }

@@ -35,8 +35,8 @@ internal static class MessageText
         }
 
         text.Append(CultureInfo.InvariantCulture, $", seq {message.Seq}):");
-        text.Append(oneLine ? " " + OneLine(message.Payload) + " --" : "\n\n" + message.Payload + "\n\n");
-        text.Append(CultureInfo.InvariantCulture, $" To answer, call the meshfleet tool reply with message_id \"{message.MessageId}\" and your answer as payload (from_agent_id \"{message.ToAgentId}\").");
+        text.Append(oneLine ? " " + OneLine(message.Payload) + " -- " : "\n\n" + message.Payload + "\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"To answer, call the meshfleet tool reply with message_id \"{message.MessageId}\" and your answer as payload (from_agent_id \"{message.ToAgentId}\").");
         return text.ToString();
     }
 
