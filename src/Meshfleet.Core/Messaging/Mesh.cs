@@ -22,6 +22,9 @@ public sealed class Mesh
     private readonly TimeProvider _time;
     private readonly Random _random = new();
 
+    // Agents seen to exist stay known (agents are never deleted), so the check costs reads only once per recipient.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
+
     public Mesh(IMessageStore store, IRegistryStore registry, StreamHub hub, MeshLimits limits, RetryPolicy retry, TimeProvider time)
     {
         _store = store;
@@ -148,7 +151,7 @@ public sealed class Mesh
         return await GetStatusAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Where a message is: stored, pushed, acked or dead-lettered, with times.</summary>
+    /// <summary>Where a message is on its way to the model: stored, pushed, notified, read, acked or dead-lettered, with times.</summary>
     public async ValueTask<DeliveryStatus> GetStatusAsync(string? messageId, CancellationToken cancellationToken)
     {
         MeshMessage message = await FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
@@ -157,13 +160,16 @@ public sealed class Mesh
         {
             { DeadLetteredAt: not null } => "dead_lettered",
             { AckedAt: not null } => "acked",
+            { ReadAt: not null } => "read",
+            { NotifiedSessions: > 0 } => "notified",
             { PushedStreams: > 0 } => "pushed",
             _ => "stored",
         };
         return new DeliveryStatus(
             message.MessageId, message.Seq, message.FromAgentId, message.ToAgentId, status, message.Timestamp,
             row?.RequiresAck ?? false, row?.PushedStreams ?? 0, row?.FirstPushedAt, row?.LastPushedAt,
-            row?.Attempts ?? 0, row?.AckedAt is null && row?.DeadLetteredAt is null ? row?.NextAttemptAt : null, row?.AckedAt, row?.DeadLetteredAt);
+            row?.Attempts ?? 0, row?.AckedAt is null && row?.DeadLetteredAt is null ? row?.NextAttemptAt : null, row?.AckedAt, row?.DeadLetteredAt,
+            row?.NotifiedSessions ?? 0, row?.FirstNotifiedAt, row?.ReadAt);
     }
 
     /// <summary>Stores a system notice from Meshfleet itself (dead letters, presence changes).</summary>
@@ -183,15 +189,63 @@ public sealed class Mesh
             ?? throw new MeshInputException($"There is no message '{id}'. Pass a message_id exactly as send_message or get_inbox returned it.");
     }
 
+    /// <summary>
+    /// Null when <paramref name="agentId"/> is a known agent (it registered, sent a heartbeat or has mail) or not a valid
+    /// id (the send itself reports that); otherwise a sentence saying so, with the closest known agent id.
+    /// </summary>
+    public async ValueTask<string?> UnknownRecipientHintAsync(string? agentId, CancellationToken cancellationToken)
+    {
+        string agent;
+        try
+        {
+            agent = InputRules.AgentId(agentId, "to_agent_id");
+        }
+        catch (MeshInputException)
+        {
+            return null;
+        }
+
+        if (agent == AgentRegistry.SystemAgentId || _known.ContainsKey(agent))
+        {
+            return null;
+        }
+
+        if (await _registry.GetAgentAsync(agent, cancellationToken).ConfigureAwait(false) is not null
+            || (await _store.ReadInboxAsync(agent, 0, 1, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            _known.TryAdd(agent, true);
+            return null;
+        }
+
+        IReadOnlyList<AgentRow> agents = await _registry.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
+        string? closest = ClosestAgent.Find(agent, agents.Select(a => a.Profile.AgentId).Where(id => id != AgentRegistry.SystemAgentId));
+        string known = $"No agent '{agent}' is known: it never registered, sent a heartbeat or received a message.";
+        return closest is null
+            ? $"{known} Check the id with list_agents."
+            : $"{known} Did you mean '{closest}'?";
+    }
+
     private static string NotSystem(string agentId) => agentId == AgentRegistry.SystemAgentId
         ? throw new MeshInputException($"'from_agent_id' cannot be \"{AgentRegistry.SystemAgentId}\": that sender is reserved for Meshfleet's own notices.")
         : agentId;
 
     /// <summary>
-    /// Reads an agent's inbox after <paramref name="since"/> (exclusive), oldest first. With <paramref name="waitSeconds"/>,
-    /// an empty inbox waits (long poll) until the first message lands or the time is up.
+    /// Reads an agent's inbox after <paramref name="since"/> (exclusive), oldest first, and records the messages as read.
+    /// With <paramref name="waitSeconds"/>, an empty inbox waits (long poll) until the first message lands or the time is up.
     /// </summary>
     public async ValueTask<InboxPage> GetInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken, long? waitSeconds = null)
+    {
+        InboxPage page = await PeekInboxAsync(agentId, since, limit, cancellationToken, waitSeconds).ConfigureAwait(false);
+        await MarkReadAsync(page.Messages, cancellationToken).ConfigureAwait(false);
+        return page;
+    }
+
+    /// <summary>Records that these messages were returned to their recipient (the first time counts); reading removes nothing.</summary>
+    public ValueTask MarkReadAsync(IReadOnlyList<MeshMessage> messages, CancellationToken cancellationToken) =>
+        _registry.RecordReadAsync(messages, Now, cancellationToken);
+
+    /// <summary>Reads like <see cref="GetInboxAsync"/> without recording a read: for scans that do not show the messages to the model.</summary>
+    public async ValueTask<InboxPage> PeekInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken, long? waitSeconds = null)
     {
         string agent = InputRules.AgentId(agentId, "agent_id");
         long cursor = InputRules.Cursor(since, "since");

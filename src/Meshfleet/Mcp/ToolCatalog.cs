@@ -10,6 +10,7 @@ using Meshfleet.Json;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace Meshfleet.Mcp;
 
@@ -18,8 +19,8 @@ namespace Meshfleet.Mcp;
 /// </summary>
 internal sealed partial class ToolCatalog
 {
-    /// <summary>The paragraph the server sends as <c>instructions</c> at initialize.</summary>
-    public const string Instructions =
+    /// <summary>The paragraph an unbound server sends as <c>instructions</c> at initialize.</summary>
+    public const string UnboundInstructions =
         "Meshfleet connects AI agents through durable inboxes. Pick a stable agent id (letters, digits, . _ -) and use it " +
         "as from_agent_id / agent_id; register_agent says who you are and which fleet you belong to. send_message stores a " +
         "message for another agent; get_inbox reads yours oldest first (pass the previous next_since as since, so you never " +
@@ -50,14 +51,32 @@ internal sealed partial class ToolCatalog
             SendMessage(), GetInbox(), SubscribeInbox(), Ask(), Reply(), AckMessage(), GetMessageStatus(),
             RegisterAgent(), Heartbeat(), ListAgents(), CreateFleet(), ListFleets(), Broadcast(),
         }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
-        Definitions = _tools.Values.Select(t => t.Definition).ToList();
+        Definitions = _tools.Values.Select(t => settings.AgentId is { } bound ? BindDefinition(t.Definition, bound) : t.Definition).ToList();
+        Instructions = InstructionsFor(settings.AgentId);
     }
 
     /// <summary>What tools/list returns.</summary>
     public IList<Tool> Definitions { get; }
 
+    /// <summary>The paragraph the server sends as <c>instructions</c> at initialize.</summary>
+    public string Instructions { get; }
+
+    /// <summary>The instructions of a process bound to <paramref name="agentId"/> (or unbound, when null).</summary>
+    public static string InstructionsFor(string? agentId) => agentId is null
+        ? UnboundInstructions
+        : $"You are agent '{agentId}' on Meshfleet, which connects AI agents through durable inboxes: this server is bound to you, so every " +
+          $"tool fills agent_id / from_agent_id with '{agentId}' when you omit them (pass them only to act as someone else). " +
+          "send_message stores a message for another agent; reply answers one; ask sends a question and waits for its answer. " +
+          "New messages to you arrive in this session by themselves where your client supports it (in Claude Code as a " +
+          "<channel source=\"meshfleet\"> turn naming the sender and message_id); otherwise read them with get_inbox " +
+          "(pass the previous next_since as since; wait_seconds waits for the next one). Messages from 'meshfleet' are system notices.";
+
+    /// <summary>Runs a tools/call with its request context (for progress notifications during long waits).</summary>
+    public ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken) =>
+        CallAsync(request.Params, cancellationToken, WaitProgress.For(request));
+
     /// <summary>Runs a tools/call. Bad input becomes a tool error (isError) with a message that says how to fix it.</summary>
-    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken)
+    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken, WaitProgress? progress = null)
     {
         string name = request?.Name ?? string.Empty;
         if (!_tools.TryGetValue(name, out MeshTool? tool))
@@ -69,7 +88,8 @@ internal sealed partial class ToolCatalog
 
         try
         {
-            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments);
+            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments, _settings.AgentId);
+            arguments.Progress = progress;
             return await tool.Invoke(arguments, cancellationToken).ConfigureAwait(false);
         }
         catch (MeshInputException ex)
@@ -110,6 +130,7 @@ internal sealed partial class ToolCatalog
         ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key", "requires_ack"],
         async (args, ct) =>
         {
+            string? unknown = await _mesh.UnknownRecipientHintAsync(args.String("to_agent_id"), ct).ConfigureAwait(false);
             AppendResult result = await _mesh.SendAsync(
                 args.String("from_agent_id"),
                 args.String("to_agent_id"),
@@ -120,7 +141,8 @@ internal sealed partial class ToolCatalog
                 ct,
                 args.Boolean("requires_ack") ?? false).ConfigureAwait(false);
             MeshMessage message = result.Message;
-            return Success(new SendReceipt(message.MessageId, message.Seq, message.Timestamp), MeshfleetJsonContext.Default.SendReceipt);
+            string? warning = unknown is null ? null : $"{unknown} The message is stored and waits in that inbox.";
+            return Success(new SendReceipt(message.MessageId, message.Seq, message.Timestamp, warning), MeshfleetJsonContext.Default.SendReceipt);
         });
 
     private MeshTool GetInbox() => new(
@@ -138,9 +160,37 @@ internal sealed partial class ToolCatalog
         ["agent_id", "since", "limit", "wait_seconds"],
         async (args, ct) =>
         {
-            InboxPage page = await _mesh.GetInboxAsync(args.String("agent_id"), args.Integer("since"), args.Integer("limit"), ct, args.Integer("wait_seconds")).ConfigureAwait(false);
+            string? agent = args.String("agent_id");
+            long? requested = args.Integer("wait_seconds");
+            long maxWait = (long)_settings.MaxWait.TotalSeconds;
+            long? wait = requested > maxWait ? maxWait : requested;
+            Func<CancellationToken, Task<InboxPage>> read = c => _mesh.GetInboxAsync(agent, args.Integer("since"), args.Integer("limit"), c, wait).AsTask();
+            InboxPage page = wait > 0 && args.Progress is { } progress
+                ? await progress.WhileAsync(read, TimeSpan.FromSeconds(wait.Value), "waiting for mail", _mesh.Time, ct).ConfigureAwait(false)
+                : await read(ct).ConfigureAwait(false);
+            if (page.Messages.Count == 0)
+            {
+                page = page with { Note = await EmptyInboxNoteAsync(agent!, page.NextSince, wait ?? 0, requested > maxWait, ct).ConfigureAwait(false) };
+            }
+
             return Success(page, MeshfleetJsonContext.Default.InboxPage);
         });
+
+    private async Task<string> EmptyInboxNoteAsync(string agent, long since, long waited, bool capped, CancellationToken cancellationToken)
+    {
+        if (await _mesh.UnknownRecipientHintAsync(agent, cancellationToken).ConfigureAwait(false) is { } unknown)
+        {
+            return unknown;
+        }
+
+        long maxWait = (long)_settings.MaxWait.TotalSeconds;
+        string again = $"get_inbox {{\"agent_id\":\"{agent}\",\"since\":{since},\"wait_seconds\":{maxWait}}}";
+        return capped
+            ? $"No new messages after seq {since} in {waited} s (one call waits at most {maxWait} s). To keep waiting, call {again}."
+            : waited > 0
+                ? $"No new messages after seq {since} in {waited} s. To keep waiting, call {again}."
+                : $"No new messages after seq {since}. To wait for the next one, call {again}.";
+    }
 
     private MeshTool SubscribeInbox() => new(
         new Tool
@@ -170,6 +220,15 @@ internal sealed partial class ToolCatalog
             return Success(ticket, MeshfleetJsonContext.Default.StreamTicket);
         });
 
+    private static Tool BindDefinition(Tool tool, string agentId) => new()
+    {
+        Name = tool.Name,
+        Description = tool.Description,
+        InputSchema = ToolSchemas.Bind(tool.InputSchema, agentId),
+        OutputSchema = tool.OutputSchema,
+        Annotations = tool.Annotations,
+    };
+
     private static Tool Define(string name, string title, string description, JsonElement input, JsonElement output, bool readOnly, bool idempotent) => new()
     {
         Name = name,
@@ -181,7 +240,9 @@ internal sealed partial class ToolCatalog
 
     private static CallToolResult Success<T>(T value, JsonTypeInfo<T> type)
     {
-        JsonElement structured = JsonSerializer.SerializeToElement(value, type);
+        // Serialized with the plain encoder: the text a model reads keeps 日本語 and <>&' as they are.
+        var plain = (JsonTypeInfo<T>)MeshfleetJsonContext.Plain.GetTypeInfo(type.Type)!;
+        JsonElement structured = JsonSerializer.SerializeToElement(value, plain);
         return new CallToolResult
         {
             StructuredContent = structured,
