@@ -37,8 +37,11 @@ internal sealed class OpenCodeBridge
         }
     }
 
-    /// <summary>Delivers <paramref name="text"/> as a user turn; returns once OpenCode accepted it (retrying until then).</summary>
-    public async Task DeliverAsync(string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivers <paramref name="text"/> as a user turn; returns once OpenCode accepted it (retrying until then) and
+    /// recorded it in the session (found by <paramref name="marker"/>, a string only this text contains).
+    /// </summary>
+    public async Task DeliverAsync(string text, string marker, CancellationToken cancellationToken)
     {
         var waiting = new RetryPace(FirstRetry, LastRetry, _time);
         while (true)
@@ -49,7 +52,7 @@ internal sealed class OpenCodeBridge
             {
                 // A request once sent is seen through (the client's own timeout bounds it): stopping the bridge in the
                 // middle would leave OpenCode with the prompt and the cursor without it, a repeat on the next start.
-                problem = await TryDeliverAsync(text, CancellationToken.None);
+                problem = await TryDeliverAsync(text, marker, CancellationToken.None);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
             {
@@ -75,7 +78,7 @@ internal sealed class OpenCodeBridge
         }
     }
 
-    private async Task<string?> TryDeliverAsync(string text, CancellationToken cancellationToken)
+    private async Task<string?> TryDeliverAsync(string text, string marker, CancellationToken cancellationToken)
     {
         string? session = _session ?? await FindLatestSessionAsync(cancellationToken);
         if (session is null)
@@ -92,6 +95,7 @@ internal sealed class OpenCodeBridge
         using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
+            await WaitUntilRecordedAsync(session, marker, cancellationToken);
             return null;
         }
 
@@ -99,6 +103,65 @@ internal sealed class OpenCodeBridge
         return response.StatusCode == HttpStatusCode.NotFound
             ? $"OpenCode has no session '{session}' (404)"
             : $"OpenCode answered {(int)response.StatusCode} to prompt_async for session '{session}'";
+    }
+
+    /// <summary>
+    /// prompt_async answers 204 before OpenCode records the prompt, and prompts posted back to back were seen recorded
+    /// out of order (1.18.33, session busy). Waiting until this one shows among the session's newest messages keeps seq
+    /// order; after a bounded wait the bridge goes on, since the prompt was accepted and will run.
+    /// </summary>
+    private async Task WaitUntilRecordedAsync(string session, string marker, CancellationToken cancellationToken)
+    {
+        var pace = new RetryPace(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(200), _time);
+        long deadline = _time.GetTimestamp() + (long)(5 * _time.TimestampFrequency);
+        while (_time.GetTimestamp() < deadline)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_baseUrl, $"session/{Uri.EscapeDataString(session)}/message?limit=20"));
+            request.Headers.Authorization = _authorization;
+            using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            string body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (ContainsText(body, marker))
+            {
+                return;
+            }
+
+            await pace.WaitAsync(cancellationToken);
+        }
+
+        await _diagnostics.WriteLineAsync($"meshfleet: OpenCode accepted a prompt for session '{session}' but did not list it within 5 s; going on.");
+    }
+
+    private static bool ContainsText(string messagesJson, string marker)
+    {
+        try
+        {
+            using JsonDocument messages = JsonDocument.Parse(messagesJson);
+            if (messages.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return false;
+            }
+
+            foreach (JsonElement message in messages.RootElement.EnumerateArray())
+            {
+                if (message.TryGetProperty("parts", out JsonElement parts) && parts.ValueKind == JsonValueKind.Array
+                    && parts.EnumerateArray().Any(p => p.TryGetProperty("text", out JsonElement t) && t.ValueKind == JsonValueKind.String && t.GetString()!.Contains(marker, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the shape we know: do not hold the queue up on it.
+            return true;
+        }
+
+        return false;
     }
 
     private async Task<string?> FindLatestSessionAsync(CancellationToken cancellationToken)
