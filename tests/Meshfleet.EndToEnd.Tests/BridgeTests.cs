@@ -38,6 +38,9 @@ public sealed class BridgeTests
 
         Assert.Equal(4, opencode.Posts);
         Assert.Equal(0, opencode.PostsBeforeListed);
+        Assert.Equal(0, opencode.PostsWhileBusy);
+        Assert.All(opencode.MessageIds, id => Assert.Matches("^msg_[0-9a-f]{12}[0-9A-Za-z]{14}$", id));
+        Assert.Equal(opencode.MessageIds.Order(StringComparer.Ordinal), opencode.MessageIds);
         JsonElement whileDown = await SendAsync(hub, "sent while the bridge was down", "pr-12");
         await using FollowerProcess restarted = await FollowerProcess.StartAsync(environment, scope.Timeout, bridgeArgs);
         (string _, string resumed) = await opencode.NextPromptAsync(scope.Timeout);

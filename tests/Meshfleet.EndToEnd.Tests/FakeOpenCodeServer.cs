@@ -23,8 +23,11 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
     private readonly List<string> _listed = [];
     private readonly object _gate = new();
     private string? _unlisted;
+    private readonly List<string> _messageIds = [];
+    private int _busyReports;
     private int _posts;
     private int _postsBeforeListed;
+    private int _postsWhileBusy;
 
     private FakeOpenCodeServer(WebApplication app)
     {
@@ -38,6 +41,21 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
 
     /// <summary>Prompts that arrived while an earlier accepted one was not listed yet.</summary>
     public int PostsBeforeListed => Volatile.Read(ref _postsBeforeListed);
+
+    /// <summary>Prompts that arrived while the session reported a running turn.</summary>
+    public int PostsWhileBusy => Volatile.Read(ref _postsWhileBusy);
+
+    /// <summary>The messageID of every accepted prompt, in arrival order.</summary>
+    public IReadOnlyList<string> MessageIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _messageIds];
+            }
+        }
+    }
 
     public static async Task<FakeOpenCodeServer> StartAsync()
     {
@@ -71,6 +89,14 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
             string text = part.GetProperty("text").GetString()!;
             lock (server._gate)
             {
+                server._messageIds.Add(body.RootElement.GetProperty("messageID").GetString()!);
+                if (server._busyReports > 0)
+                {
+                    server._postsWhileBusy++;
+                }
+
+                // The accepted prompt runs a turn: the next two status checks see the session busy.
+                server._busyReports = 2;
                 if (server._unlisted is not null)
                 {
                     server._postsBeforeListed++;
@@ -82,6 +108,19 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
 
             server._prompts.Writer.TryWrite((id, text));
             return Results.NoContent();
+        });
+        app.MapGet("/session/status", () =>
+        {
+            lock (server._gate)
+            {
+                if (server._busyReports == 0)
+                {
+                    return Results.Text("{}", "application/json");
+                }
+
+                server._busyReports--;
+                return Results.Text("""{"ses_main":{"type":"busy"}}""", "application/json");
+            }
         });
         app.MapGet("/session/{id}/message", (string id) =>
         {
