@@ -40,6 +40,8 @@ try
             return await TokenCommands.RotateAsync(settings, Console.In, CancellationToken.None);
         case "demo":
             return await DemoCommand.RunAsync(CancellationToken.None);
+        case "watch" or "bridge" or "inbox":
+            return await FollowerCommands.RunAsync(command, settings, commandArgs);
         case "" or "serve":
             if (commandArgs.Count > 0)
             {
