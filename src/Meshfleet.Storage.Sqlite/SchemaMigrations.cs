@@ -64,6 +64,17 @@ internal static class SchemaMigrations
         ) STRICT;
         CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE requires_ack = 1 AND acked_at IS NULL AND dead_lettered_at IS NULL;
         """,
+
+        // v3: routing. One vector per agent and model (float32 little-endian), with the hash of the text it was made from.
+        """
+        CREATE TABLE agent_embeddings (
+            agent_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (agent_id, model)
+        ) STRICT;
+        """,
     ];
 
     public static int Latest => Steps.Length;
