@@ -29,7 +29,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
         await connection.OpenAsync();
         Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode"));
-        Assert.Equal(2L, await ScalarAsync(connection, "PRAGMA user_version"));
+        Assert.Equal((long)SchemaMigrations.Latest, await ScalarAsync(connection, "PRAGMA user_version"));
         Assert.Equal("ok", await store.CheckIntegrityAsync(CancellationToken.None));
     }
 
@@ -53,7 +53,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         SqliteConnection.ClearAllPools();
         StoreVersionException refused = Assert.Throws<StoreVersionException>(() => OpenStore());
         Assert.Contains("schema version 99", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("up to version 2", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"up to version {SchemaMigrations.Latest}", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         Assert.Equal("from v1", Assert.Single(await store.ReadInboxAsync("b", 0, 10, CancellationToken.None)).Payload);
         await using var check = new SqliteConnection($"Data Source={DatabasePath}");
         await check.OpenAsync();
-        Assert.Equal(2L, await ScalarAsync(check, "PRAGMA user_version"));
+        Assert.Equal((long)SchemaMigrations.Latest, await ScalarAsync(check, "PRAGMA user_version"));
         Assert.Equal(0L, await ScalarAsync(check, "SELECT COUNT(*) FROM agents"));
     }
 
