@@ -13,9 +13,8 @@ internal sealed partial class ToolCatalog
         Define(
             "find_agents",
             "Find agents for a task",
-            "Rank agents for a task by what they registered (local model; score 0-1, best first). good_match is false when none " +
-            "fits well. To hand the task over directly: send_message with fleet_id instead of to_agent_id. " +
-            "Example: {\"task\":\"review the SQL migration in PR 12\",\"fleet_id\":\"pr-12\"}",
+            "Rank agents for a task by their registered text (local model): score 0-1, best first; good_match is false when " +
+            "none fits well. Example: {\"task\":\"review the SQL migration in PR 12\",\"fleet_id\":\"pr-12\"}",
             ToolSchemas.FindAgentsInput,
             ToolSchemas.FindAgentsOutput,
             readOnly: true,

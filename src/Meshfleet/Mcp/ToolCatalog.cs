@@ -104,8 +104,8 @@ internal sealed partial class ToolCatalog
             Name = "send_message",
             Description =
                 "Send a message to another agent's inbox. It is stored durably before this returns, then pushed live to the " +
-                "recipient's open streams. To answer a message prefer reply; to wait for the answer use ask. With fleet_id instead of " +
-                "to_agent_id, the fleet's best online agent for the payload gets it (the result names it and its score). " +
+                "recipient's open streams. To answer a message prefer reply; to wait for the answer use ask. fleet_id instead of " +
+                "to_agent_id: the fleet's best online agent for the payload gets it. " +
                 "Example: {\"from_agent_id\":\"orchestrator\",\"to_agent_id\":\"reviewer\",\"payload\":\"Review PR 12\"}",
             InputSchema = ToolSchemas.SendMessageInput,
             OutputSchema = ToolSchemas.SendMessageOutput,

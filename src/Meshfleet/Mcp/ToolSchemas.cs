@@ -20,12 +20,12 @@ internal static partial class ToolSchemas
         "reply_to":{"type":"string","description":"message_id this answers."},
         "idempotency_key":{"type":"string","description":"A retry with the same key returns the first message, never a duplicate."},
         "requires_ack":{"type":"boolean","description":"Redeliver with backoff until the recipient calls ack_message; dead-letter after the last attempt."},
-        "fleet_id":{"type":"string","description":"Instead of to_agent_id: route the payload (the task) to this fleet's best online agent."}},
+        "fleet_id":{"type":"string","description":"Instead of to_agent_id: route to the fleet's best online agent."}},
         "required":["from_agent_id","payload"]}
         """);
 
     public static readonly JsonElement SendMessageOutput = Parse("""
-        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"timestamp":{"type":"integer"},"to_agent_id":{"type":"string","description":"Routed: who got it"},"score":{"type":"number"},"model":{"type":"string"}},"required":["message_id","seq","timestamp"]}
+        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"timestamp":{"type":"integer"},"to_agent_id":{"type":"string"},"score":{"type":"number"},"model":{"type":"string"}},"required":["message_id","seq","timestamp"]}
         """);
 
     public static readonly JsonElement GetInboxInput = Parse($$$"""
