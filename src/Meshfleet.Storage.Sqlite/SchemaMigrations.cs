@@ -65,7 +65,8 @@ internal static class SchemaMigrations
         CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE requires_ack = 1 AND acked_at IS NULL AND dead_lettered_at IS NULL;
         """,
 
-        // v3: routing. One vector per agent and model (float32 little-endian), with the hash of the text it was made from.
+        // v3: routing. One vector per agent and model (float32 little-endian), with the hash of the text it was made from;
+        // and each routed hand-off, so its outcome (who answered, whether it was re-routed) can be read from the ledger later.
         """
         CREATE TABLE agent_embeddings (
             agent_id TEXT NOT NULL,
@@ -73,6 +74,15 @@ internal static class SchemaMigrations
             text_hash TEXT NOT NULL,
             vector BLOB NOT NULL,
             PRIMARY KEY (agent_id, model)
+        ) STRICT;
+        CREATE TABLE routed_messages (
+            message_id TEXT PRIMARY KEY,
+            from_agent_id TEXT NOT NULL,
+            fleet_id TEXT,
+            to_agent_id TEXT NOT NULL,
+            score REAL NOT NULL,
+            model TEXT NOT NULL,
+            routed_at INTEGER NOT NULL
         ) STRICT;
         """,
     ];

@@ -35,6 +35,7 @@ public sealed class RoutingEndToEndTests
         Assert.Equal(routed.GetProperty("message_id").GetString(), inbox.GetProperty("messages")[0].GetProperty("message_id").GetString());
 
         Assert.Equal(4L, await scope.QueryStoreAsync("SELECT COUNT(*) FROM agent_embeddings WHERE model = 'all-MiniLM-L6-v2'"));
+        Assert.Equal("writer", await scope.QueryStoreAsync($"SELECT to_agent_id FROM routed_messages WHERE message_id = '{routed.GetProperty("message_id").GetString()}' AND from_agent_id = 'lead' AND fleet_id = 'crew'"));
     }
 
     [Fact]

@@ -16,14 +16,18 @@ public sealed class AgentRouter
     private readonly AgentRegistry _registry;
     private readonly IEmbeddingStore _store;
     private readonly IEmbedder _embedder;
+    private readonly IRouteLog _log;
     private readonly RoutingOptions _options;
+    private readonly TimeProvider _time;
 
-    public AgentRouter(AgentRegistry registry, IEmbeddingStore store, IEmbedder embedder, RoutingOptions options)
+    public AgentRouter(AgentRegistry registry, IEmbeddingStore store, IEmbedder embedder, IRouteLog log, RoutingOptions options, TimeProvider time)
     {
         _registry = registry;
         _store = store;
         _embedder = embedder;
+        _log = log;
         _options = options;
+        _time = time;
     }
 
     /// <summary>The model that ranks (and that the stored vectors belong to).</summary>
@@ -72,6 +76,10 @@ public sealed class AgentRouter
                 $"No online agent in {where} fits this task well (best: '{best.AgentId}' at {best.Score:0.00}, threshold {_options.Threshold:0.00}), " +
                 "so nothing was sent. Pick a recipient yourself with to_agent_id (find_agents lists candidates).");
     }
+
+    /// <summary>Records that a message was routed to the chosen agent (see <see cref="IRouteLog"/>).</summary>
+    public ValueTask RecordHandOffAsync(string messageId, string fromAgentId, string? fleetId, RankedAgent chosen, CancellationToken cancellationToken) =>
+        _log.RecordAsync(new RouteRecord(messageId, fromAgentId, fleetId, chosen.AgentId, chosen.Score, Model, _time.GetUtcNow().ToUnixTimeMilliseconds()), cancellationToken);
 
     /// <summary>Embeds every agent whose text has no vector for this model yet (or changed), and stores the vectors.</summary>
     public async ValueTask RefreshAsync(CancellationToken cancellationToken)

@@ -52,6 +52,7 @@ internal static class MeshHost
         // Constructing the embedder loads nothing: the model loads on the first routing call, off the start-up path.
         builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
         builder.Services.AddSingleton<IEmbeddingStore>(sp => new SqliteEmbeddingStore(sp.GetRequiredService<SqliteMessageStore>()));
+        builder.Services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton(new RoutingOptions());
         builder.Services.AddSingleton<AgentRouter>();
         builder.Services.AddSingleton<ToolCatalog>();

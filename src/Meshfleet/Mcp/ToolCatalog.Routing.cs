@@ -44,6 +44,7 @@ internal sealed partial class ToolCatalog
             cancellationToken,
             args.Boolean("requires_ack") ?? false).ConfigureAwait(false);
         MeshMessage message = result.Message;
+        await _router.RecordHandOffAsync(message.MessageId, from, args.String("fleet_id"), chosen, cancellationToken).ConfigureAwait(false);
         return Success(
             new RoutedReceipt(message.MessageId, message.Seq, message.Timestamp, message.ToAgentId, chosen.Score, _router.Model),
             MeshfleetJsonContext.Default.RoutedReceipt);
