@@ -59,6 +59,24 @@ public sealed class RoutingEndToEndTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(home["HOME"], "*", SearchOption.AllDirectories)); // ONNX Runtime telemetry wrote ~/.cache/Microsoft
     }
 
+    [Fact]
+    public async Task A_broken_model_file_is_a_clear_tool_error_and_the_server_keeps_serving()
+    {
+        await using var scope = new MeshScope();
+        string model = Directory.CreateDirectory(Path.Combine(scope.Directory, "model")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(model, "model.onnx"), "not an onnx model", scope.Timeout);
+        await File.WriteAllTextAsync(Path.Combine(model, "vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n", scope.Timeout);
+        MeshNode node = await scope.StartNodeAsync(new Dictionary<string, string> { ["MESHFLEET_EMBEDDING_MODEL"] = model });
+        await RegisterRosterAsync(node);
+
+        string error = await node.CallExpectingErrorAsync("find_agents", new() { ["task"] = "Review the SQL migration" });
+
+        Assert.Contains("could not load the embedding model", error, StringComparison.Ordinal);
+        Assert.Contains("MESHFLEET_EMBEDDING_MODEL", error, StringComparison.Ordinal);
+        JsonElement agents = await node.CallAsync("list_agents", new());
+        Assert.Equal(4, agents.GetProperty("agents").GetArrayLength());
+    }
+
     /// <summary>A fresh, empty home for the process, so anything it writes under ~ (or the XDG folders) can be seen.</summary>
     private static Dictionary<string, string> IsolatedHome(MeshScope scope)
     {

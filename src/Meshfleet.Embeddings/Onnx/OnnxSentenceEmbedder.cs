@@ -42,6 +42,24 @@ public sealed class OnnxSentenceEmbedder : IEmbedder, IDisposable
 
     private Loaded Load()
     {
+        try
+        {
+            return LoadSession();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or OnnxRuntimeException or IOException or InvalidOperationException)
+        {
+            // Cached by the Lazy: a broken model or a missing library fails every call the same way until a restart.
+            throw new RoutingUnavailableException(
+                $"Routing could not load the embedding model {_files.Model}: {ex.Message} " +
+                (ex is DllNotFoundException or EntryPointNotFoundException
+                    ? "libonnxruntime.so must sit beside the meshfleet executable (dotnet publish puts it there)."
+                    : "Check MESHFLEET_EMBEDDING_MODEL (an ONNX sentence model with vocab.txt beside it), or unset it for the built-in model."),
+                ex);
+        }
+    }
+
+    private Loaded LoadSession()
+    {
         OrtTelemetry.Disable();
         var tokenizer = new BertTokenizer();
         using (TextReader vocabulary = _files.OpenVocabulary())

@@ -26,19 +26,31 @@ public sealed class OpenAiEmbedder : IEmbedder, IDisposable
 
     public async ValueTask<float[]> EmbedAsync(string text, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RequestAsync(text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or System.Text.Json.JsonException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new RoutingUnavailableException($"Routing could not embed through {_endpoint}: {ex.Message} Check MESHFLEET_EMBEDDING_URL and MESHFLEET_EMBEDDING_MODEL, or unset the URL to use the built-in model.", ex);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<float[]> RequestAsync(string text, CancellationToken cancellationToken)
+    {
         using HttpResponseMessage response = await _http.PostAsJsonAsync(_endpoint, new EmbeddingRequest(_model, text), EmbeddingJsonContext.Default.EmbeddingRequest, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"The embeddings endpoint {_endpoint} answered {(int)response.StatusCode}; check MESHFLEET_EMBEDDING_URL and MESHFLEET_EMBEDDING_MODEL.");
+            throw new HttpRequestException($"it answered {(int)response.StatusCode}.");
         }
 
         EmbeddingResponse? body = await response.Content.ReadFromJsonAsync(EmbeddingJsonContext.Default.EmbeddingResponse, cancellationToken).ConfigureAwait(false);
         float[] vector = body?.Data is [{ Embedding: { Length: > 0 } embedding }, ..]
             ? embedding
-            : throw new HttpRequestException($"The embeddings endpoint {_endpoint} returned no vector.");
+            : throw new HttpRequestException("it returned no vector.");
         double norm = Math.Sqrt(vector.Sum(v => (double)v * v));
         return norm > 0 ? vector.Select(v => (float)(v / norm)).ToArray() : vector;
     }
-
-    public void Dispose() => _http.Dispose();
 }

@@ -87,6 +87,10 @@ internal sealed partial class ToolCatalog
         {
             return Failure(ex.Message);
         }
+        catch (RoutingUnavailableException ex)
+        {
+            return Failure(ex.Message);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
