@@ -123,6 +123,8 @@ export function codexSetup(work, agent, model, mesh, mfBin, { toolTimeoutSec } =
     `[analytics]`, `enabled = false`,
     `[feedback]`, `enabled = false`,
     `[otel]`, `exporter = "none"`,
+    // Plugins and apps sync from the vendor at start-up (github.com, chatgpt.com): off, the test talks to loopback only.
+    `[features]`, `plugins = false`, `remote_plugin = false`, `apps = false`, `plugin_sharing = false`, `tool_suggest = false`,
     `[model_providers.fake]`,
     `name = "fake"`,
     `base_url = ${JSON.stringify(model.url(agent) + "/v1")}`,

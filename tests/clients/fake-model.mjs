@@ -57,10 +57,16 @@ function parseChat(t) {
 
 function parseResponses(t) {
   const b = t.body;
-  t.tools = (b.tools ?? []).map((x) => x.name ?? x.function?.name).filter(Boolean);
+  // Codex groups each MCP server's tools in a "namespace" tool; a call names the namespace and the tool apart.
+  t.namespaced = new Map();
+  for (const x of b.tools ?? []) {
+    if (x.type === "namespace") {
+      for (const f of x.tools ?? []) { const flat = `${x.name}__${f.name}`; t.tools.push(flat); t.namespaced.set(flat, { namespace: x.name, name: f.name }); }
+    } else if (x.name ?? x.function?.name) t.tools.push(x.name ?? x.function?.name);
+  }
   const names = new Map();
   for (const i of b.input ?? []) {
-    if (i.type === "function_call") names.set(i.call_id, i.name);
+    if (i.type === "function_call") names.set(i.call_id, i.namespace ? `${i.namespace}__${i.name}` : i.name);
     else if (i.type === "function_call_output") t.results.push({ name: names.get(i.call_id), text: textOf(i.output) });
     else if ((i.type === "message" || !i.type) && i.role === "user") t.userTexts.push(textOf(i.content));
   }
@@ -128,10 +134,11 @@ function answerChat(res, stream, action) {
   res.end("data: [DONE]\n\n");
 }
 
-function answerResponses(res, action) {
+function answerResponses(res, action, namespaced) {
   const id = nextId("resp");
+  const ns = action.tool && namespaced?.get(action.tool);
   const item = action.tool
-    ? { type: "function_call", id: nextId("fc"), call_id: nextId("call"), name: action.tool, arguments: JSON.stringify(action.args), status: "completed" }
+    ? { type: "function_call", id: nextId("fc"), call_id: nextId("call"), ...(ns ?? { name: action.tool }), arguments: JSON.stringify(action.args), status: "completed" }
     : { type: "message", id: nextId("msg"), role: "assistant", status: "completed", content: [{ type: "output_text", text: action.text, annotations: [] }] };
   sse(res);
   let n = 0;
@@ -216,7 +223,7 @@ export async function startFakeModel() {
       action ??= { text: "ok" };
       if (api === "anthropic") answerAnthropic(res, stream, action);
       else if (api === "chat") answerChat(res, stream, action);
-      else if (api === "responses") answerResponses(res, action);
+      else if (api === "responses") answerResponses(res, action, t.namespaced);
       else answerGemini(res, stream, action);
       for (const w of [...waiters]) if (w.test(record)) { waiters.delete(w); w.resolve(record); }
     });
