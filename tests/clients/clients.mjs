@@ -60,22 +60,23 @@ export const CLAUDE_KEY = "sk-ant-fake-model-key-0123456789abcdef";
 /** Claude Code: ANTHROPIC_BASE_URL, an API key pre-approved in ~/.claude.json, onboarding and trust done. */
 export function claudeSetup(work, agent, model, mesh, mfBin) {
   const { home, cwd } = agentHome(work, agent);
+  // meshfleet in the local scope, where `claude mcp add meshfleet -- …` (the README's snippet) puts it: a channel is
+  // refused for a server that only came from --mcp-config ("no MCP server configured with that name").
+  const meshfleet = { type: "stdio", command: mfBin, args: [], env: meshEnv(mesh, agent) };
   fs.writeFileSync(path.join(home, ".claude.json"), JSON.stringify({
-    hasCompletedOnboarding: true, theme: "dark", numStartups: 5, bypassPermissionsModeAccepted: true,
+    hasCompletedOnboarding: true, theme: "dark", numStartups: 5,
     customApiKeyResponses: { approved: [CLAUDE_KEY.slice(-20)], rejected: [] },
-    projects: { [cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] } },
+    projects: { [cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [], mcpServers: { meshfleet } } },
     // The channels feature flag, normally fetched from the vendor: seeded, because the test is offline.
     cachedGrowthBookFeatures: { tengu_harbor: true },
   }));
-  const mcp = path.join(home, "mcp.json");
-  fs.writeFileSync(mcp, JSON.stringify({ mcpServers: { meshfleet: { type: "stdio", command: mfBin, args: [], env: meshEnv(mesh, agent) } } }));
   const env = baseEnv(home, {
     ANTHROPIC_BASE_URL: model.url(agent), ANTHROPIC_API_KEY: CLAUDE_KEY,
     DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1", DISABLE_AUTOUPDATER: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     CLAUDE_CODE_GB_DISK_CACHE_WHEN_TELEMETRY_OFF: "1", DISABLE_COST_WARNINGS: "1", CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY: "1",
     MCP_TIMEOUT: "30000", ENABLE_TOOL_SEARCH: "false", // MCP tools in the request itself, not deferred behind ToolSearch
   });
-  const common = ["--mcp-config", mcp, "--strict-mcp-config", "--model", "claude-sonnet-4-5", "--allowedTools", "mcp__meshfleet"];
+  const common = ["--model", "claude-sonnet-4-5", "--allowedTools", "mcp__meshfleet"];
   return { home, cwd, env, common, bin: bin("claude") };
 }
 

@@ -16,6 +16,7 @@ export class Turn {
     this.tools = []; // tool names offered
     this.results = []; // [{name, text}] tool results in the history, oldest first
     this.userTexts = []; // every user text in the history, oldest first
+    this.tail = { kind: "none", text: "" }; // the last thing in the conversation: "user" text or a tool "result"
   }
   /** The offered tool whose name ends with `suffix` (clients prefix MCP tools differently). */
   tool(suffix) {
@@ -36,6 +37,7 @@ function parseAnthropic(t) {
   const names = new Map();
   for (const m of b.messages ?? []) {
     const parts = typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content ?? [];
+    if (m.role === "user") t.tail = parts.some((p) => p.type === "tool_result") ? { kind: "result", text: "" } : { kind: "user", text: parts.map((p) => p.text ?? "").join("\n") };
     for (const p of parts) {
       if (p.type === "tool_use") names.set(p.id, p.name);
       else if (p.type === "tool_result") t.results.push({ name: names.get(p.tool_use_id), text: textOf(p.content) });
@@ -50,8 +52,8 @@ function parseChat(t) {
   const names = new Map();
   for (const m of b.messages ?? []) {
     for (const c of m.tool_calls ?? []) names.set(c.id, c.function?.name);
-    if (m.role === "tool") t.results.push({ name: names.get(m.tool_call_id), text: textOf(m.content) });
-    else if (m.role === "user") t.userTexts.push(textOf(m.content));
+    if (m.role === "tool") { t.results.push({ name: names.get(m.tool_call_id), text: textOf(m.content) }); t.tail = { kind: "result", text: "" }; }
+    else if (m.role === "user") { t.userTexts.push(textOf(m.content)); t.tail = { kind: "user", text: textOf(m.content) }; }
   }
 }
 
@@ -67,8 +69,8 @@ function parseResponses(t) {
   const names = new Map();
   for (const i of b.input ?? []) {
     if (i.type === "function_call") names.set(i.call_id, i.namespace ? `${i.namespace}__${i.name}` : i.name);
-    else if (i.type === "function_call_output") t.results.push({ name: names.get(i.call_id), text: textOf(i.output) });
-    else if ((i.type === "message" || !i.type) && i.role === "user") t.userTexts.push(textOf(i.content));
+    else if (i.type === "function_call_output") { t.results.push({ name: names.get(i.call_id), text: textOf(i.output) }); t.tail = { kind: "result", text: "" }; }
+    else if ((i.type === "message" || !i.type) && i.role === "user") { t.userTexts.push(textOf(i.content)); t.tail = { kind: "user", text: textOf(i.content) }; }
   }
 }
 
@@ -76,6 +78,7 @@ function parseGemini(t) {
   const b = t.body;
   t.tools = (b.tools ?? []).flatMap((x) => (x.functionDeclarations ?? []).map((f) => f.name));
   for (const c of b.contents ?? []) {
+    if (c.role === "user") t.tail = (c.parts ?? []).some((p) => p.functionResponse) ? { kind: "result", text: "" } : { kind: "user", text: (c.parts ?? []).map((p) => p.text ?? "").join("\n") };
     for (const p of c.parts ?? []) {
       if (p.functionResponse) t.results.push({ name: p.functionResponse.name, text: textOf(p.functionResponse.response) });
       else if (p.text !== undefined && c.role === "user") t.userTexts.push(p.text);
@@ -218,7 +221,7 @@ export async function startFakeModel() {
         const name = t.tool(action.tool);
         action = name ? { tool: name, args: action.args } : { text: `fake model: tool ${action.tool} not offered` };
       }
-      const record = { agent, api, path, at: t.at, tools: t.tools, results: t.results, userTexts: t.userTexts, action, body };
+      const record = { agent, api, path, at: t.at, tools: t.tools, results: t.results, userTexts: t.userTexts, tail: t.tail, action, body };
       if (action) turns.push(record); else side.push(record);
       action ??= { text: "ok" };
       if (api === "anthropic") answerAnthropic(res, stream, action);

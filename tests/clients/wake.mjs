@@ -1,1 +1,184 @@
-export const wakeScenarios = [];
+// Idle sessions woken by the mesh: Claude Code through its channel (interactive, under tmux), OpenCode and Codex
+// through meshfleet's bridges. A test agent sends; the assertion is on the model request that carries the message.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { claudeSetup, launch, opencodeSetup, codexSetup, freePort } from "./clients.mjs";
+import { connect, hasCommand } from "./mcp.mjs";
+import { PAYLOAD } from "./scripts.mjs";
+import { longWaitScenario } from "./longwait.mjs";
+
+const SENDER = "dave";
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The test's own agent: a meshfleet stdio process on the same store. */
+export async function sender(ctx) {
+  const s = await connect(ctx.mfBin, { MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, path.join(ctx.work, "sender.log"));
+  ctx.cleanup.push(() => s.close());
+  return s;
+}
+
+/** Sends `token` to `to` and resolves with the model request that carries it and the send-to-model latency. */
+export async function sendAndSee(ctx, s, to, token, timeoutMs = 20_000) {
+  const t0 = performance.now();
+  const sent = await s.call("send_message", { from_agent_id: SENDER, to_agent_id: to, payload: `${token} ${PAYLOAD}` });
+  const turn = await ctx.model.waitTurn((t) => t.agent === to && t.at >= t0 && t.userTexts.some((u) => u.includes(token)), timeoutMs,
+    `${to}'s model to receive ${token}`);
+  return { turn, sent, ms: turn.at - t0, text: turn.userTexts.find((u) => u.includes(token)) };
+}
+
+/** A tmux server of its own (private socket), so nothing touches the user's sessions. */
+function tmuxOn(work) {
+  const sock = path.join(work, "tmux.sock");
+  const tmux = (...a) => execFileSync("tmux", ["-S", sock, ...a], { encoding: "utf8" });
+  return { tmux, kill: () => { try { tmux("kill-server"); } catch { /* gone */ } } };
+}
+
+async function paneUntil(tmux, test, timeoutMs, what) {
+  const end = performance.now() + timeoutMs;
+  let pane = "";
+  while (performance.now() < end) {
+    pane = tmux("capture-pane", "-p", "-t", "s");
+    const r = test(pane);
+    if (r) return r;
+    await pause(200);
+  }
+  throw new Error(`timed out waiting for ${what}; screen: ${pane.split("\n").filter((l) => l.trim()).slice(-6).join(" | ")}`);
+}
+
+/** An interactive Claude Code session under tmux with meshfleet's channel loaded, its warning confirmed, idle. */
+export async function startClaudeChannel(ctx, agent) {
+  const probe = await sender(ctx);
+  if (!probe.capabilities.experimental?.["claude/channel"]) return { skip: "this meshfleet build declares no experimental claude/channel capability" };
+  const c = claudeSetup(ctx.work, agent, ctx.model, ctx.mesh, ctx.mfBin);
+  const sh = path.join(ctx.work, `claude-${agent}.sh`);
+  const q = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
+  fs.writeFileSync(sh, [...Object.entries(c.env).map(([k, v]) => `export ${k}=${q(v)}`), `cd ${q(c.cwd)}`,
+    `exec ${q(c.bin)} --dangerously-load-development-channels server:meshfleet ${c.common.map(q).join(" ")} 2>>${q(path.join(ctx.work, "claude-stderr.log"))}`].join("\n"));
+  const { tmux, kill } = tmuxOn(ctx.work);
+  ctx.cleanup.push(kill);
+  tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", "160", "-y", "50", `sh ${q(sh)}`);
+  await paneUntil(tmux, (p) => p.includes("I am using this for local development"), 60_000, "the development-channels warning");
+  tmux("send-keys", "-t", "s", "Enter");
+  const screen = await paneUntil(tmux, (p) => (/Channels \(experimental\)|not currently available|no MCP server configured/.test(p) ? p : null), 60_000, "the channel banner");
+  if (!screen.includes("Channels (experimental)") || /not currently available|no MCP server configured/.test(screen)) {
+    throw new Error(`Claude Code did not enable the channel: ${screen.split("\n").filter((l) => /channel/i.test(l)).join(" | ")}`);
+  }
+  return { tmux, probe };
+}
+
+async function claudeChannelWake(ctx) {
+  const agent = "carol";
+  ctx.model.script(agent, () => ({ text: "noted" }));
+  const started = await startClaudeChannel(ctx, agent);
+  if (started.skip) return started;
+  const s = started.probe;
+  const seen = [];
+  for (let i = 1; i <= 3; i++) {
+    // The first send may land before the session's meshfleet has bound: it is then delivered from the backlog.
+    const r = await sendAndSee(ctx, s, agent, `WAKE-${i}`, i === 1 ? 40_000 : 20_000);
+    if (!/<channel source="[^"]*meshfleet/.test(r.text)) throw new Error(`the turn does not carry a meshfleet channel tag: ${r.text.slice(0, 200)}`);
+    if (!r.text.includes(r.sent.message_id) || !r.text.includes(SENDER)) throw new Error(`the turn lacks the sender or message_id: ${r.text.slice(0, 300)}`);
+    if (!r.text.includes(PAYLOAD)) throw new Error(`the payload reached the model escaped: ${r.text.slice(0, 300)}`);
+    seen.push(r.ms);
+  }
+  // Once per session, in order: the last request's history holds each message exactly once.
+  const last = ctx.model.turns.filter((t) => t.agent === agent).at(-1);
+  const counts = [1, 2, 3].map((i) => last.userTexts.filter((u) => u.includes(`WAKE-${i} `)).length);
+  if (counts.some((n) => n !== 1)) throw new Error(`each message must reach the model once; counts ${counts.join(",")}`);
+  return { info: `(send→model ${seen.map((m) => m.toFixed(0)).join(", ")} ms)` };
+}
+
+// ---- OpenCode and Codex through meshfleet's bridges ----
+
+/** `opencode serve` with meshfleet configured, one session created, and `meshfleet bridge opencode` attached. */
+export async function startOpencodeBridge(ctx, agent) {
+  if (!(await hasCommand(ctx.mfBin, ["bridge", "opencode"]))) return { skip: "this meshfleet build has no `bridge opencode` command" };
+  const c = opencodeSetup(ctx.work, agent, ctx.model, ctx.mesh, ctx.mfBin);
+  const port = await freePort();
+  const serve = launch(`opencode-serve-${agent}`, c.bin, ["serve", "--port", String(port), "--hostname", "127.0.0.1"], { cwd: c.cwd, env: c.env, logDir: ctx.work });
+  ctx.cleanup.push(() => serve.kill());
+  const base = `http://127.0.0.1:${port}`;
+  const end = performance.now() + 60_000;
+  let session;
+  while (!session) {
+    if (performance.now() > end) throw new Error(`opencode serve did not come up: ${serve.log().slice(-300)}`);
+    try {
+      const r = await fetch(`${base}/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      if (r.ok) session = await r.json();
+    } catch { await pause(200); }
+  }
+  const bridge = launch(`bridge-opencode-${agent}`, ctx.mfBin, ["bridge", "opencode", "--agent", agent, "--url", base],
+    { cwd: c.cwd, env: { ...process.env, MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, logDir: ctx.work });
+  ctx.cleanup.push(() => bridge.kill());
+  return { base, session, bridge };
+}
+
+/** `meshfleet bridge codex` drives its own `codex app-server` (a thread it starts) for the agent. */
+export async function startCodexBridge(ctx, agent) {
+  if (!(await hasCommand(ctx.mfBin, ["bridge", "codex"]))) return { skip: "this meshfleet build has no `bridge codex` command" };
+  const c = codexSetup(ctx.work, agent, ctx.model, ctx.mesh, ctx.mfBin);
+  const bridge = launch(`bridge-codex-${agent}`, ctx.mfBin, ["bridge", "codex", "--agent", agent, "--codex", c.bin],
+    { cwd: c.cwd, env: { ...c.env, MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, logDir: ctx.work });
+  ctx.cleanup.push(() => bridge.kill());
+  return { bridge };
+}
+
+async function bridgeWake(ctx, client) {
+  const agent = `${client}-idle`;
+  ctx.model.script(agent, () => ({ text: "noted" }));
+  const started = client === "opencode" ? await startOpencodeBridge(ctx, agent) : await startCodexBridge(ctx, agent);
+  if (started.skip) return started;
+  const s = await sender(ctx);
+  const seen = [];
+  for (let i = 1; i <= 3; i++) {
+    const r = await sendAndSee(ctx, s, agent, `WAKE-${i}`, i === 1 ? 60_000 : 20_000);
+    if (!r.text.includes(r.sent.message_id)) throw new Error(`the turn lacks the message_id: ${r.text.slice(0, 300)}`);
+    if (!r.text.includes(PAYLOAD)) throw new Error(`the payload reached the model escaped: ${r.text.slice(0, 300)}`);
+    seen.push(r.ms);
+  }
+  return { info: `(send→model ${seen.map((m) => m.toFixed(0)).join(", ")} ms)` };
+}
+
+// ---- measurement: p50/p99 over 20 sends, idle and busy ----
+
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+
+/**
+ * Idle: each send waits for the previous turn to reach the model, then paces 500 ms so the client is back at rest.
+ * Busy: the agent is first sent BUSY, on which its model calls get_inbox on an empty inbox with wait_seconds 2; the
+ * measured message is sent 0.5 s into that call, so it can only reach the model after the call returns (~1.5 s).
+ */
+async function measure(ctx, client) {
+  const agent = `${client}-m`;
+  ctx.model.script(agent, (t) => {
+    if (t.tail.kind === "user" && t.tail.text.includes("BUSY-")) return { tool: "get_inbox", args: { agent_id: "nobody-writes-here", wait_seconds: 2 } };
+    return { text: "noted" };
+  });
+  const started = client === "claude" ? await startClaudeChannel(ctx, agent)
+    : client === "opencode" ? await startOpencodeBridge(ctx, agent) : await startCodexBridge(ctx, agent);
+  if (started.skip) return started;
+  const s = await sender(ctx);
+  await sendAndSee(ctx, s, agent, "WARMUP", 60_000);
+  const idle = [], busy = [];
+  for (let i = 0; i < 20; i++) {
+    await pause(500);
+    idle.push((await sendAndSee(ctx, s, agent, `IDLE-${i}`)).ms);
+  }
+  for (let i = 0; i < 20; i++) {
+    await pause(500);
+    await s.call("send_message", { from_agent_id: SENDER, to_agent_id: agent, payload: `BUSY-${i}` });
+    await pause(500);
+    busy.push((await sendAndSee(ctx, s, agent, `DURING-${i}`)).ms);
+  }
+  const f = (xs) => `p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms`;
+  return { info: `idle: ${f(idle)}; busy (2 s tool call, sent 0.5 s in): ${f(busy)}` };
+}
+
+export const wakeScenarios = [
+  { name: "claude channel-wake (interactive, tmux)", timeoutMs: 150_000, run: claudeChannelWake },
+  { name: "opencode bridge-wake (opencode serve)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "opencode") },
+  { name: "codex bridge-wake (app-server)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "codex") },
+  longWaitScenario,
+  ...["claude", "opencode", "codex"].map((c) => ({ name: `measure ${c} wake latency`, measure: true, timeoutMs: 300_000, run: (ctx) => measure(ctx, c) })),
+];
