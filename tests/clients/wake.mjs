@@ -11,9 +11,9 @@ import { longWaitScenario } from "./longwait.mjs";
 const SENDER = "dave";
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The test's own agent: a meshfleet stdio process on the same store. */
+/** The test's own agent: a meshfleet stdio process on the same store, bound to the sender (a bound process is what declares the channel). */
 export async function sender(ctx) {
-  const s = await connect(ctx.mfBin, { MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, path.join(ctx.work, "sender.log"));
+  const s = await connect(ctx.mfBin, { MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port), MESHFLEET_AGENT_ID: SENDER }, path.join(ctx.work, "sender.log"));
   ctx.cleanup.push(() => s.close());
   return s;
 }
@@ -74,9 +74,11 @@ async function claudeChannelWake(ctx) {
   if (started.skip) return started;
   const s = started.probe;
   const seen = [];
+  const screen = () => started.tmux("capture-pane", "-p", "-t", "s").split("\n").filter((l) => l.trim()).slice(-8).join(" | ");
   for (let i = 1; i <= 3; i++) {
     // The first send may land before the session's meshfleet has bound: it is then delivered from the backlog.
-    const r = await sendAndSee(ctx, s, agent, `WAKE-${i}`, i === 1 ? 40_000 : 20_000);
+    const r = await sendAndSee(ctx, s, agent, `WAKE-${i}`, i === 1 ? 40_000 : 20_000)
+      .catch((e) => { throw new Error(`${e.message}; screen: ${screen()}`); });
     if (!/<channel source="[^"]*meshfleet/.test(r.text)) throw new Error(`the turn does not carry a meshfleet channel tag: ${r.text.slice(0, 200)}`);
     if (!r.text.includes(r.sent.message_id) || !r.text.includes(SENDER)) throw new Error(`the turn lacks the sender or message_id: ${r.text.slice(0, 300)}`);
     if (!r.text.includes(PAYLOAD)) throw new Error(`the payload reached the model escaped: ${r.text.slice(0, 300)}`);
