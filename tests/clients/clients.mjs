@@ -164,3 +164,28 @@ export function geminiSetup(work, agent, model, mesh, mfBin) {
   });
   return { home, cwd, env, bin: bin("gemini") };
 }
+
+/** Starts one client in its non-interactive mode with `prompt`; resolves to a handle with `done` and `kill`. */
+export function startOneShot(client, ctx, agent, prompt, opts = {}) {
+  const { work, model, mesh, mfBin, cleanup } = ctx;
+  let h;
+  if (client === "claude") {
+    const c = claudeSetup(work, agent, model, mesh, mfBin);
+    h = launch(`claude-${agent}`, c.bin, ["-p", prompt, ...c.common], { cwd: c.cwd, env: c.env, logDir: work });
+  } else if (client === "opencode") {
+    const c = opencodeSetup(work, agent, model, mesh, mfBin, opts);
+    h = launch(`opencode-${agent}`, c.bin, ["run", "--model", "fake/fake-model", prompt], { cwd: c.cwd, env: c.env, logDir: work });
+  } else if (client === "codex") {
+    const c = codexSetup(work, agent, model, mesh, mfBin, opts);
+    h = launch(`codex-${agent}`, c.bin, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-C", c.cwd, prompt],
+      { cwd: c.cwd, env: c.env, logDir: work });
+  } else {
+    const c = geminiSetup(work, agent, model, mesh, mfBin);
+    h = launch(`gemini-${agent}`, c.bin, ["-p", prompt, "--approval-mode", "yolo", "-m", "gemini-2.5-flash"], { cwd: c.cwd, env: c.env, logDir: work });
+  }
+  cleanup.push(() => h.kill());
+  return h;
+}
+
+export const resultsOf = (model, agent) => model.turns.filter((t) => t.agent === agent).flatMap((t) => t.results);
+

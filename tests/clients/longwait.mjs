@@ -4,7 +4,7 @@
 // call ends early, makes exactly the call the result tells it to make, until the answer is there.
 import { spawnSync } from "node:child_process";
 import { connect } from "./mcp.mjs";
-import { startOneShot, resultsOf } from "./scenarios.mjs";
+import { startOneShot, resultsOf } from "./clients.mjs";
 import path from "node:path";
 
 const SCALE = 20;

@@ -9,6 +9,19 @@ import { startFakeModel } from "./fake-model.mjs";
 import { freePort } from "./clients.mjs";
 import { scenarios } from "./scenarios.mjs";
 
+/**
+ * Processes a scenario left behind: Codex's TUI starts an app-server daemon in a session of its own, outside the process
+ * group we kill. Each is found by the scenario's unique folder in its command line or environment, and killed by pid.
+ */
+function killStragglers(work) {
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    try {
+      const seen = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") + fs.readFileSync(`/proc/${pid}/environ`, "utf8");
+      if (seen.includes(work + "/")) process.kill(Number(pid), "SIGKILL");
+    } catch { /* gone, or not ours to read */ }
+  }
+}
+
 const args = process.argv.slice(2);
 const measure = args.includes("--measure");
 const filters = args.filter((a) => !a.startsWith("--"));
@@ -39,6 +52,7 @@ for (const s of chosen) {
     line = `FAILED: ${e.message} (logs: ${work})`; failed++;
   } finally {
     for (const c of cleanup.reverse()) { try { await c(); } catch { /* best effort */ } }
+    killStragglers(work);
     fs.writeFileSync(path.join(work, "model-requests.json"), JSON.stringify({ turns: model.turns, side: model.side }, null, 1));
     await model.close();
   }

@@ -1,31 +1,7 @@
 // The scenarios: each runs real clients against a real mesh and asserts on what the fake model was sent.
-import { launch, claudeSetup, opencodeSetup, codexSetup, geminiSetup } from "./clients.mjs";
+import { startOneShot, resultsOf } from "./clients.mjs";
 import { PAYLOAD, asker, replier } from "./scripts.mjs";
 import { wakeScenarios } from "./wake.mjs";
-
-/** Starts one client in its non-interactive mode with `prompt`; resolves to a handle with `done` and `kill`. */
-export function startOneShot(client, ctx, agent, prompt, opts = {}) {
-  const { work, model, mesh, mfBin, cleanup } = ctx;
-  let h;
-  if (client === "claude") {
-    const c = claudeSetup(work, agent, model, mesh, mfBin);
-    h = launch(`claude-${agent}`, c.bin, ["-p", prompt, ...c.common], { cwd: c.cwd, env: c.env, logDir: work });
-  } else if (client === "opencode") {
-    const c = opencodeSetup(work, agent, model, mesh, mfBin, opts);
-    h = launch(`opencode-${agent}`, c.bin, ["run", "--model", "fake/fake-model", prompt], { cwd: c.cwd, env: c.env, logDir: work });
-  } else if (client === "codex") {
-    const c = codexSetup(work, agent, model, mesh, mfBin, opts);
-    h = launch(`codex-${agent}`, c.bin, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-C", c.cwd, prompt],
-      { cwd: c.cwd, env: c.env, logDir: work });
-  } else {
-    const c = geminiSetup(work, agent, model, mesh, mfBin);
-    h = launch(`gemini-${agent}`, c.bin, ["-p", prompt, "--approval-mode", "yolo", "-m", "gemini-2.5-flash"], { cwd: c.cwd, env: c.env, logDir: work });
-  }
-  cleanup.push(() => h.kill());
-  return h;
-}
-
-export const resultsOf = (model, agent) => model.turns.filter((t) => t.agent === agent).flatMap((t) => t.results);
 
 async function exitedOk(h, who) {
   const { code, signal } = await h.done;

@@ -1,6 +1,6 @@
 // Idle sessions woken by the mesh: Claude Code through its channel (interactive, under tmux), OpenCode and Codex
 // through meshfleet's bridges. A test agent sends; the assertion is on the model request that carries the message.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { claudeSetup, launch, opencodeSetup, codexSetup, freePort } from "./clients.mjs";
@@ -9,6 +9,7 @@ import { PAYLOAD } from "./scripts.mjs";
 import { longWaitScenario } from "./longwait.mjs";
 
 const SENDER = "dave";
+const q = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The test's own agent: a meshfleet stdio process on the same store, bound to the sender (a bound process is what declares the channel). */
@@ -52,7 +53,6 @@ export async function startClaudeChannel(ctx, agent) {
   if (!probe.capabilities.experimental?.["claude/channel"]) return { skip: "this meshfleet build declares no experimental claude/channel capability" };
   const c = claudeSetup(ctx.work, agent, ctx.model, ctx.mesh, ctx.mfBin);
   const sh = path.join(ctx.work, `claude-${agent}.sh`);
-  const q = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
   fs.writeFileSync(sh, [...Object.entries(c.env).map(([k, v]) => `export ${k}=${q(v)}`), `cd ${q(c.cwd)}`,
     `exec ${q(c.bin)} --dangerously-load-development-channels server:meshfleet ${c.common.map(q).join(" ")} 2>>${q(path.join(ctx.work, "claude-stderr.log"))}`].join("\n"));
   const { tmux, kill } = tmuxOn(ctx.work);
@@ -110,20 +110,33 @@ export async function startOpencodeBridge(ctx, agent) {
       if (r.ok) session = await r.json();
     } catch { await pause(200); }
   }
-  const bridge = launch(`bridge-opencode-${agent}`, ctx.mfBin, ["bridge", "opencode", "--agent", agent, "--url", base],
+  // --since 0: the store is new, so every message is the agent's; the bridge starts at the head otherwise, and a
+  // message sent before it follows would never wake anyone in this test.
+  const bridge = launch(`bridge-opencode-${agent}`, ctx.mfBin, ["bridge", "opencode", "--agent", agent, "--url", base, "--session", session.id, "--since", "0", "--no-cursor"],
     { cwd: c.cwd, env: { ...process.env, MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, logDir: ctx.work });
   ctx.cleanup.push(() => bridge.kill());
   return { base, session, bridge };
 }
 
-/** `meshfleet bridge codex` drives its own `codex app-server` (a thread it starts) for the agent. */
+/**
+ * Codex's interactive TUI under tmux (it starts the shared app-server daemon of its CODEX_HOME), and
+ * `meshfleet bridge codex`, which reaches that daemon with `codex app-server proxy` and wakes the TUI's thread.
+ */
 export async function startCodexBridge(ctx, agent) {
   if (!(await hasCommand(ctx.mfBin, ["bridge", "codex"]))) return { skip: "this meshfleet build has no `bridge codex` command" };
   const c = codexSetup(ctx.work, agent, ctx.model, ctx.mesh, ctx.mfBin);
-  const bridge = launch(`bridge-codex-${agent}`, ctx.mfBin, ["bridge", "codex", "--agent", agent, "--codex", c.bin],
+  const { tmux, kill } = tmuxOn(ctx.work);
+  ctx.cleanup.push(kill);
+  ctx.cleanup.push(() => spawnSync(c.bin, ["app-server", "daemon", "stop"], { env: c.env, timeout: 15_000, stdio: "ignore" }));
+  const sh = path.join(ctx.work, `codex-${agent}.sh`);
+  fs.writeFileSync(sh, [...Object.entries(c.env).map(([k, v]) => `export ${k}=${q(v)}`), `cd ${q(c.cwd)}`,
+    `exec ${q(c.bin)} 2>>${q(path.join(ctx.work, "codex-tui-stderr.log"))}`].join("\n"));
+  tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", "160", "-y", "50", `sh ${q(sh)}`);
+  await paneUntil(tmux, (p) => p.includes("Ask Codex to do anything"), 60_000, "Codex's prompt");
+  const bridge = launch(`bridge-codex-${agent}`, ctx.mfBin, ["bridge", "codex", "--agent", agent, "--app-server", `${c.bin} app-server proxy`, "--since", "0", "--no-cursor"],
     { cwd: c.cwd, env: { ...c.env, MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, logDir: ctx.work });
   ctx.cleanup.push(() => bridge.kill());
-  return { bridge };
+  return { bridge, tmux };
 }
 
 async function bridgeWake(ctx, client) {
