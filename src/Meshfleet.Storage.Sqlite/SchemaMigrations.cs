@@ -64,6 +64,15 @@ internal static class SchemaMigrations
         ) STRICT;
         CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE requires_ack = 1 AND acked_at IS NULL AND dead_lettered_at IS NULL;
         """,
+
+        // v3: the way to the model beyond streams: sessions woken with the message (notified) and its first return to
+        // its recipient by get_inbox, a long poll or ask (read).
+        """
+        ALTER TABLE deliveries ADD COLUMN notified_sessions INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN first_notified_at INTEGER;
+        ALTER TABLE deliveries ADD COLUMN last_notified_at INTEGER;
+        ALTER TABLE deliveries ADD COLUMN read_at INTEGER;
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -11,7 +11,7 @@ namespace Meshfleet.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteMessageStore : IMessageStore
 {
-    private const string Columns = "seq, message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to";
+    internal const string Columns = "seq, message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to";
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -405,7 +405,7 @@ public sealed class SqliteMessageStore : IMessageStore
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
 
-    private async ValueTask<IReadOnlyList<MeshMessage>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+    internal async ValueTask<IReadOnlyList<MeshMessage>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
         await ReadAsync(sql, bind, ReadMessage, cancellationToken).ConfigureAwait(false);
 
     private static MeshMessage ReadMessage(SqliteDataReader reader) => new(

@@ -1,5 +1,6 @@
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
+using Meshfleet.Core.Messaging;
 using Microsoft.Data.Sqlite;
 
 namespace Meshfleet.Storage.Sqlite;
@@ -8,7 +9,7 @@ namespace Meshfleet.Storage.Sqlite;
 public sealed class SqliteRegistry : IRegistryStore
 {
     private const string AgentColumns = "agent_id, name, role, description, fleet_id, registered_at, heartbeat_at, streams, streams_seen_at, offline_reported_at";
-    private const string DeliveryColumns = "message_id, seq, from_agent_id, to_agent_id, requires_ack, attempts, next_attempt_at, pushed_streams, first_pushed_at, last_pushed_at, acked_at, dead_lettered_at";
+    private const string DeliveryColumns = "message_id, seq, from_agent_id, to_agent_id, requires_ack, attempts, next_attempt_at, pushed_streams, first_pushed_at, last_pushed_at, acked_at, dead_lettered_at, notified_sessions, first_notified_at, last_notified_at, read_at";
     private readonly SqliteMessageStore _store;
 
     public SqliteRegistry(SqliteMessageStore store)
@@ -243,6 +244,79 @@ public sealed class SqliteRegistry : IRegistryStore
             },
             cancellationToken).ConfigureAwait(false);
 
+    public async ValueTask RecordNotifiedAsync(MeshMessage message, long at, CancellationToken cancellationToken) =>
+        await _store.WriteAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand command = Command(connection, transaction, """
+                    INSERT INTO deliveries (message_id, seq, from_agent_id, to_agent_id, notified_sessions, first_notified_at, last_notified_at)
+                    VALUES ($id, $seq, $from, $to, 1, $at, $at)
+                    ON CONFLICT (message_id) DO UPDATE SET
+                        notified_sessions = notified_sessions + 1,
+                        first_notified_at = COALESCE(first_notified_at, $at),
+                        last_notified_at = $at
+                    """);
+                command.Parameters.AddWithValue("$id", message.MessageId);
+                command.Parameters.AddWithValue("$seq", message.Seq);
+                command.Parameters.AddWithValue("$from", message.FromAgentId);
+                command.Parameters.AddWithValue("$to", message.ToAgentId);
+                command.Parameters.AddWithValue("$at", at);
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask RecordReadAsync(IReadOnlyList<MeshMessage> messages, long at, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        await _store.WriteAsync(
+            (connection, transaction) =>
+            {
+                // Only the first read counts, so an unchanged row is not rewritten on every poll.
+                using SqliteCommand command = Command(connection, transaction, """
+                    INSERT INTO deliveries (message_id, seq, from_agent_id, to_agent_id, read_at)
+                    VALUES ($id, $seq, $from, $to, $at)
+                    ON CONFLICT (message_id) DO UPDATE SET read_at = $at WHERE read_at IS NULL
+                    """);
+                command.Parameters.AddWithValue("$at", at);
+                SqliteParameter id = command.Parameters.Add("$id", SqliteType.Text);
+                SqliteParameter seq = command.Parameters.Add("$seq", SqliteType.Integer);
+                SqliteParameter from = command.Parameters.Add("$from", SqliteType.Text);
+                SqliteParameter to = command.Parameters.Add("$to", SqliteType.Text);
+                foreach (MeshMessage message in messages)
+                {
+                    id.Value = message.MessageId;
+                    seq.Value = message.Seq;
+                    from.Value = message.FromAgentId;
+                    to.Value = message.ToAgentId;
+                    command.ExecuteNonQuery();
+                }
+
+                return messages.Count;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken) =>
+        _store.QueryAsync(
+            $"""
+            SELECT {SqliteMessageStore.Columns} FROM messages m
+            WHERE m.to_agent_id = $agent AND m.seq <= $through AND m.timestamp >= $from
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.message_id AND (d.notified_sessions > 0 OR d.read_at IS NOT NULL))
+            ORDER BY m.seq LIMIT $limit
+            """,
+            command =>
+            {
+                command.Parameters.AddWithValue("$agent", agentId);
+                command.Parameters.AddWithValue("$through", throughSeq);
+                command.Parameters.AddWithValue("$from", fromTimestamp);
+                command.Parameters.AddWithValue("$limit", limit);
+            },
+            cancellationToken);
+
     public async ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken)
     {
         List<DeliveryRow> rows = await _store.ReadAsync($"SELECT {DeliveryColumns} FROM deliveries WHERE message_id = $id", c => c.Parameters.AddWithValue("$id", messageId), ReadDelivery, cancellationToken).ConfigureAwait(false);
@@ -283,5 +357,9 @@ public sealed class SqliteRegistry : IRegistryStore
         FirstPushedAt: Long(r, 8),
         LastPushedAt: Long(r, 9),
         AckedAt: Long(r, 10),
-        DeadLetteredAt: Long(r, 11));
+        DeadLetteredAt: Long(r, 11),
+        NotifiedSessions: r.GetInt32(12),
+        FirstNotifiedAt: Long(r, 13),
+        LastNotifiedAt: Long(r, 14),
+        ReadAt: Long(r, 15));
 }

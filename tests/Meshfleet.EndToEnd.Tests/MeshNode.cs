@@ -18,6 +18,7 @@ internal sealed class MeshNode : IAsyncDisposable
 {
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _stderr = [];
+    private readonly List<(string Text, TaskCompletionSource Seen)> _stderrWaiters = [];
     private readonly Process _process;
 
     private MeshNode(MeshScope scope, Process process)
@@ -29,6 +30,10 @@ internal sealed class MeshNode : IAsyncDisposable
     public MeshScope Scope { get; }
 
     public McpClient Client { get; private set; } = null!;
+
+    /// <summary>Every <c>notifications/claude/channel</c> the server sent this client, in order, with when it arrived.</summary>
+    public System.Threading.Channels.Channel<(JsonRpcNotification Notification, long ReceivedAt)> ChannelNotifications { get; } =
+        System.Threading.Channels.Channel.CreateUnbounded<(JsonRpcNotification, long)>();
 
     /// <summary>The operating system's id of this meshfleet process.</summary>
     public int Pid => _process.Id;
@@ -68,7 +73,21 @@ internal sealed class MeshNode : IAsyncDisposable
         try
         {
             var transport = new StreamClientTransport(serverInput: process.StandardInput.BaseStream, serverOutput: process.StandardOutput.BaseStream);
-            node.Client = await McpClient.CreateAsync(transport, cancellationToken: scope.Timeout);
+            var options = new McpClientOptions
+            {
+                Handlers = new McpClientHandlers
+                {
+                    NotificationHandlers =
+                    [
+                        new("notifications/claude/channel", (notification, _) =>
+                        {
+                            node.ChannelNotifications.Writer.TryWrite((notification, Stopwatch.GetTimestamp()));
+                            return ValueTask.CompletedTask;
+                        }),
+                    ],
+                },
+            };
+            node.Client = await McpClient.CreateAsync(transport, options, cancellationToken: scope.Timeout);
         }
         catch
         {
@@ -87,11 +106,33 @@ internal sealed class MeshNode : IAsyncDisposable
         await _process.WaitForExitAsync(Scope.Timeout);
     }
 
+    /// <summary>Completes when this process has written a stderr line containing <paramref name="text"/>.</summary>
+    public Task WaitForStderrAsync(string text, CancellationToken cancellationToken)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stderr)
+        {
+            if (_stderr.Any(line => line.Contains(text, StringComparison.Ordinal)))
+            {
+                return Task.CompletedTask;
+            }
+
+            _stderrWaiters.Add((text, seen));
+        }
+
+        return seen.Task.WaitAsync(cancellationToken);
+    }
+
     private void OnStderr(string line)
     {
         lock (_stderr)
         {
             _stderr.Add(line);
+            foreach ((string text, TaskCompletionSource seen) in _stderrWaiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                seen.TrySetResult();
+                _stderrWaiters.Remove((text, seen));
+            }
         }
 
         int at = line.IndexOf("SSE listening on http://", StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using Meshfleet.Core.Delivery;
+using Meshfleet.Core.Messaging;
 
 namespace Meshfleet.Core.Agents;
 
@@ -38,6 +39,18 @@ public interface IRegistryStore
     ValueTask<IReadOnlyList<DeliveryRow>> ListDueRedeliveriesAsync(long now, int limit, CancellationToken cancellationToken);
 
     ValueTask RecordAttemptAsync(string messageId, int attempts, long? nextAttemptAt, long? deadLetteredAt, CancellationToken cancellationToken);
+
+    /// <summary>Records that a client session was woken with the message (one more notified session).</summary>
+    ValueTask RecordNotifiedAsync(MeshMessage message, long at, CancellationToken cancellationToken);
+
+    /// <summary>Records the first time each message was returned to its recipient (get_inbox, long poll, ask).</summary>
+    ValueTask RecordReadAsync(IReadOnlyList<MeshMessage> messages, long at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The agent's messages up to <paramref name="throughSeq"/>, stored at or after <paramref name="fromTimestamp"/>, that no
+    /// session was woken with and nobody read yet, oldest first: what a newly bound session is told about.
+    /// </summary>
+    ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken);
 
     ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken);
 }

@@ -13,4 +13,8 @@ public sealed record DeliveryRow(
     long? FirstPushedAt,
     long? LastPushedAt,
     long? AckedAt,
-    long? DeadLetteredAt);
+    long? DeadLetteredAt,
+    int NotifiedSessions = 0,
+    long? FirstNotifiedAt = null,
+    long? LastNotifiedAt = null,
+    long? ReadAt = null);

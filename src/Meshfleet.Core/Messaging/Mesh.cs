@@ -148,7 +148,7 @@ public sealed class Mesh
         return await GetStatusAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Where a message is: stored, pushed, acked or dead-lettered, with times.</summary>
+    /// <summary>Where a message is on its way to the model: stored, pushed, notified, read, acked or dead-lettered, with times.</summary>
     public async ValueTask<DeliveryStatus> GetStatusAsync(string? messageId, CancellationToken cancellationToken)
     {
         MeshMessage message = await FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
@@ -157,13 +157,16 @@ public sealed class Mesh
         {
             { DeadLetteredAt: not null } => "dead_lettered",
             { AckedAt: not null } => "acked",
+            { ReadAt: not null } => "read",
+            { NotifiedSessions: > 0 } => "notified",
             { PushedStreams: > 0 } => "pushed",
             _ => "stored",
         };
         return new DeliveryStatus(
             message.MessageId, message.Seq, message.FromAgentId, message.ToAgentId, status, message.Timestamp,
             row?.RequiresAck ?? false, row?.PushedStreams ?? 0, row?.FirstPushedAt, row?.LastPushedAt,
-            row?.Attempts ?? 0, row?.AckedAt is null && row?.DeadLetteredAt is null ? row?.NextAttemptAt : null, row?.AckedAt, row?.DeadLetteredAt);
+            row?.Attempts ?? 0, row?.AckedAt is null && row?.DeadLetteredAt is null ? row?.NextAttemptAt : null, row?.AckedAt, row?.DeadLetteredAt,
+            row?.NotifiedSessions ?? 0, row?.FirstNotifiedAt, row?.ReadAt);
     }
 
     /// <summary>Stores a system notice from Meshfleet itself (dead letters, presence changes).</summary>
@@ -188,10 +191,22 @@ public sealed class Mesh
         : agentId;
 
     /// <summary>
-    /// Reads an agent's inbox after <paramref name="since"/> (exclusive), oldest first. With <paramref name="waitSeconds"/>,
-    /// an empty inbox waits (long poll) until the first message lands or the time is up.
+    /// Reads an agent's inbox after <paramref name="since"/> (exclusive), oldest first, and records the messages as read.
+    /// With <paramref name="waitSeconds"/>, an empty inbox waits (long poll) until the first message lands or the time is up.
     /// </summary>
     public async ValueTask<InboxPage> GetInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken, long? waitSeconds = null)
+    {
+        InboxPage page = await PeekInboxAsync(agentId, since, limit, cancellationToken, waitSeconds).ConfigureAwait(false);
+        await MarkReadAsync(page.Messages, cancellationToken).ConfigureAwait(false);
+        return page;
+    }
+
+    /// <summary>Records that these messages were returned to their recipient (the first time counts); reading removes nothing.</summary>
+    public ValueTask MarkReadAsync(IReadOnlyList<MeshMessage> messages, CancellationToken cancellationToken) =>
+        _registry.RecordReadAsync(messages, Now, cancellationToken);
+
+    /// <summary>Reads like <see cref="GetInboxAsync"/> without recording a read: for scans that do not show the messages to the model.</summary>
+    public async ValueTask<InboxPage> PeekInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken, long? waitSeconds = null)
     {
         string agent = InputRules.AgentId(agentId, "agent_id");
         long cursor = InputRules.Cursor(since, "since");

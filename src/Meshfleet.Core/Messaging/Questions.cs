@@ -52,6 +52,7 @@ public sealed class Questions
             (MeshMessage? reply, cursor) = await FindReplyAsync(from, question.MessageId, cursor, cancellationToken).ConfigureAwait(false);
             if (reply is not null)
             {
+                await _mesh.MarkReadAsync([reply], cancellationToken).ConfigureAwait(false);
                 return new Exchange(question, reply);
             }
 
@@ -84,7 +85,7 @@ public sealed class Questions
     {
         while (true)
         {
-            InboxPage page = await _mesh.GetInboxAsync(asker, cursor, MeshLimits.MaxInboxPage, cancellationToken).ConfigureAwait(false);
+            InboxPage page = await _mesh.PeekInboxAsync(asker, cursor, MeshLimits.MaxInboxPage, cancellationToken).ConfigureAwait(false);
             MeshMessage? reply = page.Messages.FirstOrDefault(m => m.ReplyTo == questionId && m.FromAgentId != AgentRegistry.SystemAgentId);
             if (reply is not null || page.Messages.Count < MeshLimits.MaxInboxPage)
             {

@@ -20,6 +20,9 @@ public sealed class StreamHub
         _options = options;
     }
 
+    /// <summary>Raised once for each new message this process publishes, in seq order (wakes bound sessions).</summary>
+    public event Action<MeshMessage>? Published;
+
     /// <summary>Raised after a subscriber leaves or is dropped (for presence).</summary>
     public event Action<string>? StreamsChanged;
 
@@ -95,6 +98,7 @@ public sealed class StreamHub
             WakeWaiters(message.ToAgentId);
         }
 
+        Published?.Invoke(message);
         return Deliver(new InboxEvent(message, Redelivery: false));
     }
 

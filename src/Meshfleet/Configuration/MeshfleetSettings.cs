@@ -36,6 +36,15 @@ public sealed record MeshfleetSettings
     /// <summary>The agent this process is bound to (<c>MESHFLEET_AGENT_ID</c> / <c>--agent</c>), or null when unbound.</summary>
     public string? AgentId { get; init; }
 
+    /// <summary>How far back a newly bound session is told about messages it has not seen (zero: only new ones).</summary>
+    public TimeSpan WakeBacklog { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>At most this many backlog messages wake a newly bound session; the rest wait in the inbox.</summary>
+    public int WakeBacklogLimit { get; init; } = 50;
+
+    /// <summary>The longest one tool call waits (long poll, ask), below the 60 s many clients cut a call off at.</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(50);
+
     /// <summary>True when the listener is reachable only from this machine.</summary>
     public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);
 

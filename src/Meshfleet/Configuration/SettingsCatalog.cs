@@ -41,6 +41,10 @@ internal static class SettingsCatalog
             (s, v) => s with { Token = string.IsNullOrEmpty(v) ? null : v }),
         new("MESHFLEET_AGENT_ID", "--agent", "(none)", "The agent this process acts as: tools default agent_id / from_agent_id to it, and its new messages are delivered into the client's session.",
             (s, v) => s with { AgentId = string.IsNullOrEmpty(v) ? null : AgentId(v) }),
+        new("MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", "60", "When a bound session starts, it is woken with its agent's messages from this far back that nobody read or was woken with yet (at most 50); 0: only new ones.",
+            (s, v) => s with { WakeBacklog = TimeSpan.FromMinutes(Int(v, "MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", 0, 525_600)) }),
+        new("MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", "50", "Longest a single tool call waits (get_inbox wait_seconds, ask) before it returns how to keep waiting; keep it below your client's tool timeout.",
+            (s, v) => s with { MaxWait = TimeSpan.FromSeconds(Int(v, "MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", 1, 3600)) }),
         new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
             (s, v) => s with { LogLevel = LogLevel(v) }),
     ];

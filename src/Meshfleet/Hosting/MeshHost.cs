@@ -51,7 +51,14 @@ internal static class MeshHost
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)
         {
-            builder.Services.AddMeshfleetMcp().WithStdioServerTransport();
+            IMcpServerBuilder mcp = builder.Services.AddMeshfleetMcp(settings.AgentId).WithStdioServerTransport();
+            if (settings.AgentId is not null)
+            {
+                var binding = new SessionBinding();
+                builder.Services.AddSingleton(binding);
+                mcp.WithClaudeChannel(binding);
+                builder.Services.AddHostedService<ClaudeChannel>();
+            }
         }
 
         return builder.Build();

@@ -35,7 +35,7 @@ internal static class HttpSurface
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MeshfleetJsonContext.Default));
         if (serveMcp)
         {
-            builder.Services.AddMeshfleetMcp(catalog).WithHttpTransport(o => o.Stateless = false);
+            builder.Services.AddMeshfleetMcp(settings.AgentId, catalog).WithHttpTransport(o => o.Stateless = false);
         }
 
         WebApplication app = builder.Build();

@@ -16,20 +16,40 @@ internal sealed class ToolArguments
         _values = values;
     }
 
-    /// <summary>Wraps the arguments, refusing any name the tool does not take.</summary>
-    public static ToolArguments For(string tool, IDictionary<string, JsonElement>? values, IReadOnlyList<string> accepted)
+    /// <summary>
+    /// Wraps the arguments, refusing any name the tool does not take. In a process bound to <paramref name="boundAgentId"/>,
+    /// an omitted (or null) <c>agent_id</c> / <c>from_agent_id</c> means that agent.
+    /// </summary>
+    public static ToolArguments For(string tool, IDictionary<string, JsonElement>? values, IReadOnlyList<string> accepted, string? boundAgentId = null)
     {
-        values ??= new Dictionary<string, JsonElement>();
-        foreach (string name in values.Keys)
+        var copy = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach ((string name, JsonElement value) in values ?? new Dictionary<string, JsonElement>())
         {
             if (!accepted.Contains(name))
             {
                 throw new MeshInputException($"{tool} has no argument '{name}'. It takes: {string.Join(", ", accepted)} (snake_case).");
             }
+
+            copy[name] = value;
         }
 
-        return new ToolArguments(values);
+        if (boundAgentId is not null)
+        {
+            foreach (string name in ToolSchemas.BoundArguments)
+            {
+                if (accepted.Contains(name) && (!copy.TryGetValue(name, out JsonElement given) || given.ValueKind == JsonValueKind.Null))
+                {
+                    // Agent ids are [A-Za-z0-9._-] (checked at start), so the quoted id is valid JSON as it is.
+                    copy[name] = JsonElement.Parse($"\"{boundAgentId}\"");
+                }
+            }
+        }
+
+        return new ToolArguments(copy);
     }
+
+    /// <summary>Reports progress to the client during a long wait; null when the client gave no progress token.</summary>
+    public WaitProgress? Progress { get; set; }
 
     /// <summary>A string argument, or null when absent.</summary>
     public string? String(string name)

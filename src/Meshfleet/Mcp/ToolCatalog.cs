@@ -10,6 +10,7 @@ using Meshfleet.Json;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace Meshfleet.Mcp;
 
@@ -18,8 +19,8 @@ namespace Meshfleet.Mcp;
 /// </summary>
 internal sealed partial class ToolCatalog
 {
-    /// <summary>The paragraph the server sends as <c>instructions</c> at initialize.</summary>
-    public const string Instructions =
+    /// <summary>The paragraph an unbound server sends as <c>instructions</c> at initialize.</summary>
+    public const string UnboundInstructions =
         "Meshfleet connects AI agents through durable inboxes. Pick a stable agent id (letters, digits, . _ -) and use it " +
         "as from_agent_id / agent_id; register_agent says who you are and which fleet you belong to. send_message stores a " +
         "message for another agent; get_inbox reads yours oldest first (pass the previous next_since as since, so you never " +
@@ -50,14 +51,32 @@ internal sealed partial class ToolCatalog
             SendMessage(), GetInbox(), SubscribeInbox(), Ask(), Reply(), AckMessage(), GetMessageStatus(),
             RegisterAgent(), Heartbeat(), ListAgents(), CreateFleet(), ListFleets(), Broadcast(),
         }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
-        Definitions = _tools.Values.Select(t => t.Definition).ToList();
+        Definitions = _tools.Values.Select(t => settings.AgentId is { } bound ? BindDefinition(t.Definition, bound) : t.Definition).ToList();
+        Instructions = InstructionsFor(settings.AgentId);
     }
 
     /// <summary>What tools/list returns.</summary>
     public IList<Tool> Definitions { get; }
 
+    /// <summary>The paragraph the server sends as <c>instructions</c> at initialize.</summary>
+    public string Instructions { get; }
+
+    /// <summary>The instructions of a process bound to <paramref name="agentId"/> (or unbound, when null).</summary>
+    public static string InstructionsFor(string? agentId) => agentId is null
+        ? UnboundInstructions
+        : $"You are agent '{agentId}' on Meshfleet, which connects AI agents through durable inboxes: this server is bound to you, so every " +
+          $"tool fills agent_id / from_agent_id with '{agentId}' when you omit them (pass them only to act as someone else). " +
+          "send_message stores a message for another agent; reply answers one; ask sends a question and waits for its answer. " +
+          "New messages to you arrive in this session by themselves where your client supports it (in Claude Code as a " +
+          "<channel source=\"meshfleet\"> turn naming the sender and message_id); otherwise read them with get_inbox " +
+          "(pass the previous next_since as since; wait_seconds waits for the next one). Messages from 'meshfleet' are system notices.";
+
+    /// <summary>Runs a tools/call with its request context (for progress notifications during long waits).</summary>
+    public ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken) =>
+        CallAsync(request.Params, cancellationToken, WaitProgress.For(request));
+
     /// <summary>Runs a tools/call. Bad input becomes a tool error (isError) with a message that says how to fix it.</summary>
-    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken)
+    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken, WaitProgress? progress = null)
     {
         string name = request?.Name ?? string.Empty;
         if (!_tools.TryGetValue(name, out MeshTool? tool))
@@ -69,7 +88,8 @@ internal sealed partial class ToolCatalog
 
         try
         {
-            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments);
+            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments, _settings.AgentId);
+            arguments.Progress = progress;
             return await tool.Invoke(arguments, cancellationToken).ConfigureAwait(false);
         }
         catch (MeshInputException ex)
@@ -169,6 +189,15 @@ internal sealed partial class ToolCatalog
                 HeartbeatSeconds: (int)_settings.Heartbeat.TotalSeconds);
             return Success(ticket, MeshfleetJsonContext.Default.StreamTicket);
         });
+
+    private static Tool BindDefinition(Tool tool, string agentId) => new()
+    {
+        Name = tool.Name,
+        Description = tool.Description,
+        InputSchema = ToolSchemas.Bind(tool.InputSchema, agentId),
+        OutputSchema = tool.OutputSchema,
+        Annotations = tool.Annotations,
+    };
 
     private static Tool Define(string name, string title, string description, JsonElement input, JsonElement output, bool readOnly, bool idempotent) => new()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Meshfleet.Mcp;
 
@@ -119,6 +120,42 @@ internal static class ToolSchemas
     public static readonly JsonElement AskOutput = Parse($$$"""
         {"type":"object","properties":{"question":{{{Message}}},"reply":{{{Message}}}},"required":["question","reply"]}
         """);
+
+    /// <summary>
+    /// The schema as a process bound to <paramref name="agentId"/> shows it: <c>agent_id</c> / <c>from_agent_id</c> are
+    /// optional and say they default to the bound agent, so the model does not have to repeat its own id.
+    /// </summary>
+    public static JsonElement Bind(JsonElement schema, string agentId)
+    {
+        JsonObject root = JsonNode.Parse(schema.GetRawText())!.AsObject();
+        if (root["properties"] is not JsonObject properties)
+        {
+            return schema;
+        }
+
+        bool changed = false;
+        foreach (string name in BoundArguments)
+        {
+            if (properties[name] is JsonObject property)
+            {
+                property["description"] = $"Omit it: defaults to you, '{agentId}'.";
+                changed = true;
+            }
+        }
+
+        if (root["required"] is JsonArray required)
+        {
+            foreach (JsonNode? item in required.Where(i => BoundArguments.Contains(i?.GetValue<string>())).ToList())
+            {
+                required.Remove(item);
+            }
+        }
+
+        return changed ? Parse(root.ToJsonString()) : schema;
+    }
+
+    /// <summary>The arguments a bound process fills in with its agent id when they are omitted.</summary>
+    public static readonly string[] BoundArguments = ["agent_id", "from_agent_id"];
 
     private static JsonElement Parse(string json)
     {

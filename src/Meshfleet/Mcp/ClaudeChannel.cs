@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Meshfleet.Configuration;
+using Meshfleet.Core.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace Meshfleet.Mcp;
+
+/// <summary>
+/// Wakes the bound agent's client session with each new message: a <c>notifications/claude/channel</c> notification,
+/// which Claude Code turns into a model turn. Each message goes out once per session, in seq order; messages that
+/// arrived while no session was bound (within the wake backlog, not yet read or notified) go out first.
+/// </summary>
+internal sealed partial class ClaudeChannel : BackgroundService
+{
+    /// <summary>The experimental capability a server declares to send channel notifications.</summary>
+    public const string Capability = "claude/channel";
+
+    /// <summary>The notification that carries a message into the session.</summary>
+    public const string Method = "notifications/claude/channel";
+
+    // Another process's send reaches this one through the store; a short poll keeps the wake well under a second without
+    // a query every few milliseconds. Sends that this process publishes itself wake it at once.
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+    private const int Page = 100;
+    private readonly MeshfleetSettings _settings;
+    private readonly SessionBinding _binding;
+    private readonly Mesh _mesh;
+    private readonly ILogger<ClaudeChannel> _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public ClaudeChannel(MeshfleetSettings settings, SessionBinding binding, Mesh mesh, ILogger<ClaudeChannel> logger)
+    {
+        _settings = settings;
+        _binding = binding;
+        _mesh = mesh;
+        _logger = logger;
+    }
+
+    /// <summary>The text a model reads for one message: who sent it, its ids and thread, the payload, and how to answer.</summary>
+    public static string Describe(MeshMessage message)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Meshfleet message from '{message.FromAgentId}' to you ('{message.ToAgentId}'), message_id {message.MessageId}, seq {message.Seq}");
+        if (message.ThreadId is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", thread {message.ThreadId}");
+        }
+
+        if (message.ReplyTo is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", in reply to {message.ReplyTo}");
+        }
+
+        text.Append(":\n").Append(message.Payload).Append('\n');
+        text.Append(message.FromAgentId == Core.Agents.AgentRegistry.SystemAgentId
+            ? "(A notice from Meshfleet itself; nobody to reply to.)"
+            : $"(Answer with the reply tool: {{\"message_id\":\"{message.MessageId}\",\"payload\":\"...\"}}.)");
+        return text.ToString();
+    }
+
+    /// <summary>The notification's params: <c>content</c> for the model, <c>meta</c> attributes (keys: letters, digits, _).</summary>
+    public static JsonObject Notification(MeshMessage message)
+    {
+        var meta = new JsonObject
+        {
+            ["from_agent_id"] = message.FromAgentId,
+            ["to_agent_id"] = message.ToAgentId,
+            ["message_id"] = message.MessageId,
+            ["seq"] = message.Seq.ToString(CultureInfo.InvariantCulture),
+            ["timestamp"] = message.Timestamp.ToString(CultureInfo.InvariantCulture),
+        };
+        if (message.ThreadId is not null)
+        {
+            meta["thread_id"] = message.ThreadId;
+        }
+
+        if (message.ReplyTo is not null)
+        {
+            meta["reply_to"] = message.ReplyTo;
+        }
+
+        return new JsonObject { ["content"] = Describe(message), ["meta"] = meta };
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        string agent = _settings.AgentId!;
+        McpServer session;
+        try
+        {
+            session = await _binding.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        _mesh.Hub.Published += OnPublished;
+        try
+        {
+            long cursor = await _mesh.Store.ReadHeadSeqAsync(stoppingToken).ConfigureAwait(false);
+            LogBound(_logger, agent, cursor);
+            await DeliverBacklogAsync(session, agent, cursor, stoppingToken).ConfigureAwait(false);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                cursor = await DeliverNewAsync(session, agent, cursor, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _mesh.Hub.Published -= OnPublished;
+        }
+    }
+
+    private void OnPublished(MeshMessage message)
+    {
+        if (message.ToAgentId == _settings.AgentId)
+        {
+            _wake.Writer.TryWrite(true);
+        }
+    }
+
+    private async Task DeliverBacklogAsync(McpServer session, string agent, long head, CancellationToken cancellationToken)
+    {
+        if (_settings.WakeBacklog <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        long from = _mesh.Time.GetUtcNow().Subtract(_settings.WakeBacklog).ToUnixTimeMilliseconds();
+        IReadOnlyList<MeshMessage> unseen = await _mesh.Registry.ListUnseenAsync(agent, from, head, _settings.WakeBacklogLimit, cancellationToken).ConfigureAwait(false);
+        foreach (MeshMessage message in unseen)
+        {
+            await NotifyAsync(session, message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long> DeliverNewAsync(McpServer session, string agent, long cursor, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<MeshMessage> batch;
+        try
+        {
+            batch = await _mesh.Store.ReadInboxAsync(agent, cursor, Page, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReadFailed(_logger, ex);
+            batch = [];
+        }
+
+        foreach (MeshMessage message in batch)
+        {
+            await NotifyAsync(session, message, cancellationToken).ConfigureAwait(false);
+            cursor = message.Seq;
+        }
+
+        if (batch.Count < Page)
+        {
+            await WaitForWakeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return cursor;
+    }
+
+    private async Task NotifyAsync(McpServer session, MeshMessage message, CancellationToken cancellationToken)
+    {
+        await session.SendMessageAsync(new JsonRpcNotification { Method = Method, Params = Notification(message) }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _mesh.Registry.RecordNotifiedAsync(message, _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The session has the message; only its status line misses "notified".
+            LogRecordFailed(_logger, ex);
+        }
+    }
+
+    private async Task WaitForWakeAsync(CancellationToken cancellationToken)
+    {
+        if (_wake.Reader.TryRead(out _))
+        {
+            return;
+        }
+
+        using var poll = new CancellationTokenSource(Poll, _mesh.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, poll.Token);
+        try
+        {
+            await _wake.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The poll elapsed: look at the store for sends from other processes.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session bound to agent {AgentId}: its new messages (after seq {Cursor}, plus unseen backlog) wake the client through claude/channel")]
+    private static partial void LogBound(ILogger logger, string agentId, long cursor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the bound agent's inbox failed; retrying")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a session notification failed; the message was delivered")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception);
+}
