@@ -55,6 +55,7 @@ public sealed class ConversationTests
     public async Task Ask_returns_the_reply_to_its_question()
     {
         await using MeshHarness mesh = await MeshHarness.StartAsync();
+        await mesh.Agents.RegisterAsync("dev", null, null, null, null, mesh.Timeout);
         Task questionArrives = mesh.Hub.WaitForMessageAsync("dev", mesh.Timeout);
         Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", 60, mesh.Timeout).AsTask();
         await questionArrives;
@@ -72,16 +73,88 @@ public sealed class ConversationTests
     public async Task Ask_times_out_with_the_question_id_and_the_question_stays()
     {
         await using MeshHarness mesh = await MeshHarness.StartAsync();
+        await mesh.SendAsync("lead", "dev", "earlier mail makes dev a known agent");
         Task askerWaits = AskerWaitsAsync(mesh);
         Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", 5, mesh.Timeout).AsTask();
         await askerWaits;
-        MeshMessage question = Assert.Single((await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages);
+        MeshMessage question = (await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages[^1];
 
         mesh.Time.Advance(TimeSpan.FromSeconds(5));
 
         AskFailedException error = await Assert.ThrowsAsync<AskFailedException>(() => asking.WaitAsync(mesh.Timeout));
-        Assert.Contains("after 5 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("within 5 s", error.Message, StringComparison.Ordinal);
         Assert.Contains(question.MessageId, error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages.Count);
+    }
+
+    [Fact]
+    public async Task Ask_longer_than_one_call_returns_waiting_and_resumes_without_resending()
+    {
+        await using MeshHarness mesh = await MeshHarness.StartAsync();
+        await mesh.Agents.RegisterAsync("dev", null, null, null, null, mesh.Timeout);
+        Task askerWaits = AskerWaitsAsync(mesh);
+        Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", 600, mesh.Timeout, maxSlice: TimeSpan.FromSeconds(50)).AsTask();
+        await askerWaits;
+        AdvanceInSteps(mesh, TimeSpan.FromSeconds(50));
+
+        Exchange waiting = await asking.WaitAsync(mesh.Timeout);
+        Assert.Equal("waiting", waiting.Status);
+        Assert.Null(waiting.Reply);
+        Assert.Contains($"{{\"message_id\":\"{waiting.Question.MessageId}\"}}", waiting.Note, StringComparison.Ordinal);
+
+        // The answer comes while nobody waits: it stays in the inbox, and the resumed wait finds it at once.
+        MeshMessage reply = await mesh.Mesh.ReplyAsync("dev", waiting.Question.MessageId, "ready", mesh.Timeout);
+        Exchange answered = await mesh.Questions.ResumeAsync("lead", waiting.Question.MessageId, 600, mesh.Timeout, TimeSpan.FromSeconds(50));
+        Assert.Equal("answered", answered.Status);
+        Assert.Equal(reply, answered.Reply);
+        Assert.Single((await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages);
+        Assert.Equal("read", (await mesh.Mesh.GetStatusAsync(reply.MessageId, mesh.Timeout)).Status);
+    }
+
+    [Fact]
+    public async Task Resumed_ask_keeps_the_questions_own_deadline()
+    {
+        await using MeshHarness mesh = await MeshHarness.StartAsync();
+        await mesh.Agents.RegisterAsync("dev", null, null, null, null, mesh.Timeout);
+        MeshMessage question = await mesh.SendAsync("lead", "dev", "ready?");
+        mesh.Time.Advance(TimeSpan.FromSeconds(120));
+
+        AskFailedException error = await Assert.ThrowsAsync<AskFailedException>(() => mesh.Questions.ResumeAsync("lead", question.MessageId, 100, mesh.Timeout, TimeSpan.FromSeconds(50)).AsTask());
+        Assert.Contains("within 100 s", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MeshInputException>(() => mesh.Questions.ResumeAsync("dev", question.MessageId, 100, mesh.Timeout).AsTask());
+    }
+
+    [Fact]
+    public async Task Ask_to_an_unknown_agent_fails_at_once_with_the_closest_id()
+    {
+        await using MeshHarness mesh = await MeshHarness.StartAsync();
+        await mesh.Agents.RegisterAsync("reviewer", null, null, null, null, mesh.Timeout);
+
+        AskFailedException error = await Assert.ThrowsAsync<AskFailedException>(() => mesh.Questions.AskAsync("lead", "reveiwer", "ready?", 600, mesh.Timeout).AsTask());
+        Assert.Contains("did you mean 'reviewer'?", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty((await mesh.Mesh.GetInboxAsync("reveiwer", 0, null, mesh.Timeout)).Messages);
+        Assert.Null(await mesh.Mesh.UnknownRecipientHintAsync("reviewer", mesh.Timeout));
+        await mesh.SendAsync("lead", "newcomer", "welcome");
+        Assert.Null(await mesh.Mesh.UnknownRecipientHintAsync("newcomer", mesh.Timeout));
+    }
+
+    [Fact]
+    public async Task Reading_records_read_once_and_removes_nothing()
+    {
+        await using MeshHarness mesh = await MeshHarness.StartAsync();
+        MeshMessage message = await mesh.SendAsync("lead", "dev", "hello");
+        Assert.Equal("stored", (await mesh.Mesh.GetStatusAsync(message.MessageId, mesh.Timeout)).Status);
+        await mesh.Mesh.PeekInboxAsync("dev", 0, null, mesh.Timeout);
+        Assert.Equal("stored", (await mesh.Mesh.GetStatusAsync(message.MessageId, mesh.Timeout)).Status);
+
+        await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout);
+        long firstRead = mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        mesh.Time.Advance(TimeSpan.FromSeconds(3));
+        await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout);
+
+        Core.Delivery.DeliveryStatus status = await mesh.Mesh.GetStatusAsync(message.MessageId, mesh.Timeout);
+        Assert.Equal("read", status.Status);
+        Assert.Equal(firstRead, status.ReadAt);
         Assert.Single((await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages);
     }
 
@@ -99,6 +172,15 @@ public sealed class ConversationTests
         mesh.Time.Advance(TimeSpan.FromSeconds(11));
         AskFailedException error = await Assert.ThrowsAsync<AskFailedException>(() => asking.WaitAsync(mesh.Timeout));
         Assert.Contains("went offline", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Moves the fake clock in presence-check steps, so each of the ask's one-second slices ends in turn.</summary>
+    private static void AdvanceInSteps(MeshHarness mesh, TimeSpan total)
+    {
+        for (TimeSpan moved = TimeSpan.Zero; moved < total; moved += TimeSpan.FromSeconds(1))
+        {
+            mesh.Time.Advance(TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <summary>Completes once the ask registers its first wait for the reply, i.e. once its clock has started.</summary>

@@ -141,25 +141,41 @@ public sealed class AgentBindingTests
         Assert.Equal(0, status.GetProperty("notified_sessions").GetInt32());
     }
 
-    [Fact]
-    public async Task Send_to_notification_latency_from_another_process()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Send_to_notification_latency_from_another_process(bool boundProcessIsHub)
     {
         await using var scope = new MeshScope();
-        MeshNode sender = await scope.StartHubAsync();
-        MeshNode bound = await scope.StartNodeAsync(Bound("reviewer"));
-        await WaitForBindingAsync(bound, scope);
+        MeshNode sender;
+        MeshNode bound;
+        if (boundProcessIsHub)
+        {
+            bound = await scope.StartNodeAsync(Bound("reviewer"));
+            await bound.Listening.WaitAsync(scope.Timeout);
+            sender = await scope.StartNodeAsync();
+        }
+        else
+        {
+            sender = await scope.StartHubAsync();
+            bound = await scope.StartNodeAsync(Bound("reviewer"));
+        }
 
+        await WaitForBindingAsync(bound, scope);
         var latencies = new List<double>();
         for (int i = 0; i < 20; i++)
         {
-            long before = Stopwatch.GetTimestamp();
-            await sender.SendAsync("author", "reviewer", $"ping {i}");
-            (_, long receivedAt) = await bound.ChannelNotifications.Reader.ReadAsync(scope.Timeout);
-            latencies.Add(Stopwatch.GetElapsedTime(before, receivedAt).TotalMilliseconds);
+            JsonElement receipt = await sender.SendAsync("author", "reviewer", $"ping {i}");
+            (JsonRpcNotification notification, long receivedAt) = await bound.ChannelNotifications.Reader.ReadAsync(scope.Timeout);
+            Assert.Equal(receipt.GetProperty("message_id").GetString(), notification.Params!["meta"]!["message_id"]!.GetValue<string>());
+
+            // From the commit (the message's timestamp) to the client holding the notification.
+            double committedAgo = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - receipt.GetProperty("timestamp").GetInt64();
+            latencies.Add(committedAgo - Stopwatch.GetElapsedTime(receivedAt).TotalMilliseconds);
         }
 
         latencies.Sort();
-        _output.WriteLine($"send -> channel notification over 20 sends: p50 {latencies[9]:0.0} ms, max {latencies[^1]:0.0} ms");
+        _output.WriteLine($"bound process is {(boundProcessIsHub ? "the hub" : "not the hub")}: commit -> channel notification over 20 sends: p50 {latencies[9]:0} ms, p95 {latencies[18]:0} ms, max {latencies[^1]:0} ms");
         Assert.True(latencies[9] < 1000, $"p50 {latencies[9]} ms");
     }
 

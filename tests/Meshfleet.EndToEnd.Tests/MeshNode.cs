@@ -150,7 +150,9 @@ internal sealed class MeshNode : IAsyncDisposable
         Assert.True(result.IsError != true, $"{tool} failed: {ErrorText(result)}");
         Assert.NotNull(result.StructuredContent);
         string text = Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
-        Assert.Equal(result.StructuredContent!.Value.GetRawText(), text);
+        // The same JSON; not the same bytes: the text a model reads is plain, while the SDK re-escapes structuredContent
+        // on the wire (the client decodes that layer, so the model sees the same characters).
+        Assert.True(JsonElement.DeepEquals(result.StructuredContent!.Value, JsonElement.Parse(text)), $"text {text} differs from structuredContent");
         return result.StructuredContent.Value;
     }
 

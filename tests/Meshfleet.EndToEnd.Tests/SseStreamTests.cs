@@ -28,7 +28,7 @@ public sealed class SseStreamTests
         long seq = receipt.GetProperty("seq").GetInt64();
         string id = receipt.GetProperty("message_id").GetString()!;
         long ts = receipt.GetProperty("timestamp").GetInt64();
-        string expected = $"id: {seq}\nevent: message\ndata: {{\"message_id\":\"{id}\",\"seq\":{seq},\"from_agent_id\":\"planner\",\"to_agent_id\":\"coder\",\"payload\":\"line one\\nline \\u0022two\\u0022\",\"timestamp\":{ts}}}\n\n";
+        string expected = $"id: {seq}\nevent: message\ndata: {{\"message_id\":\"{id}\",\"seq\":{seq},\"from_agent_id\":\"planner\",\"to_agent_id\":\"coder\",\"payload\":\"line one\\nline \\\"two\\\"\",\"timestamp\":{ts}}}\n\n";
         Assert.Equal(expected, block);
     }
 

@@ -29,7 +29,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
         await connection.OpenAsync();
         Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode"));
-        Assert.Equal(2L, await ScalarAsync(connection, "PRAGMA user_version"));
+        Assert.Equal((long)SchemaMigrations.Latest, await ScalarAsync(connection, "PRAGMA user_version"));
         Assert.Equal("ok", await store.CheckIntegrityAsync(CancellationToken.None));
     }
 
@@ -53,7 +53,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         SqliteConnection.ClearAllPools();
         StoreVersionException refused = Assert.Throws<StoreVersionException>(() => OpenStore());
         Assert.Contains("schema version 99", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("up to version 2", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"up to version {SchemaMigrations.Latest}", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,8 +88,40 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         Assert.Equal("from v1", Assert.Single(await store.ReadInboxAsync("b", 0, 10, CancellationToken.None)).Payload);
         await using var check = new SqliteConnection($"Data Source={DatabasePath}");
         await check.OpenAsync();
-        Assert.Equal(2L, await ScalarAsync(check, "PRAGMA user_version"));
+        Assert.Equal((long)SchemaMigrations.Latest, await ScalarAsync(check, "PRAGMA user_version"));
         Assert.Equal(0L, await ScalarAsync(check, "SELECT COUNT(*) FROM agents"));
+    }
+
+    [Fact]
+    public async Task Version_2_store_migrates_forward_keeping_its_delivery_state_with_nothing_notified_or_read()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await connection.OpenAsync();
+            SchemaMigrations.Apply(connection, DatabasePath, target: 2);
+            await using SqliteCommand insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO deliveries (message_id, seq, from_agent_id, to_agent_id, pushed_streams, first_pushed_at) VALUES ('msg_old', 1, 'a', 'b', 2, 5)";
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var store = (SqliteMessageStore)OpenStore();
+        var registry = new SqliteRegistry(store);
+        Meshfleet.Core.Delivery.DeliveryRow row = (await registry.GetDeliveryAsync("msg_old", CancellationToken.None))!;
+        Assert.Equal(2, row.PushedStreams);
+        Assert.Equal(5, row.FirstPushedAt);
+        Assert.Equal(0, row.NotifiedSessions);
+        Assert.Null(row.ReadAt);
+
+        var message = new MeshMessage("msg_old", 1, "a", "b", "p", 1);
+        await registry.RecordNotifiedAsync(message, 7, CancellationToken.None);
+        await registry.RecordNotifiedAsync(message, 9, CancellationToken.None);
+        await registry.RecordReadAsync([message], 11, CancellationToken.None);
+        await registry.RecordReadAsync([message], 13, CancellationToken.None);
+        row = (await registry.GetDeliveryAsync("msg_old", CancellationToken.None))!;
+        Assert.Equal((2, 7L, 9L, 11L), (row.NotifiedSessions, row.FirstNotifiedAt!.Value, row.LastNotifiedAt!.Value, row.ReadAt!.Value));
+        Assert.Equal(2, row.PushedStreams);
     }
 
     [Fact]

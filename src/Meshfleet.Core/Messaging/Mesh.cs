@@ -22,6 +22,9 @@ public sealed class Mesh
     private readonly TimeProvider _time;
     private readonly Random _random = new();
 
+    // Agents seen to exist stay known (agents are never deleted), so the check costs reads only once per recipient.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
+
     public Mesh(IMessageStore store, IRegistryStore registry, StreamHub hub, MeshLimits limits, RetryPolicy retry, TimeProvider time)
     {
         _store = store;
@@ -184,6 +187,42 @@ public sealed class Mesh
             ?? throw new MeshInputException("'message_id' is required: pass the message_id from send_message or get_inbox.");
         return await _store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new MeshInputException($"There is no message '{id}'. Pass a message_id exactly as send_message or get_inbox returned it.");
+    }
+
+    /// <summary>
+    /// Null when <paramref name="agentId"/> is a known agent (it registered, sent a heartbeat or has mail) or not a valid
+    /// id (the send itself reports that); otherwise a sentence saying so, with the closest known agent id.
+    /// </summary>
+    public async ValueTask<string?> UnknownRecipientHintAsync(string? agentId, CancellationToken cancellationToken)
+    {
+        string agent;
+        try
+        {
+            agent = InputRules.AgentId(agentId, "to_agent_id");
+        }
+        catch (MeshInputException)
+        {
+            return null;
+        }
+
+        if (agent == AgentRegistry.SystemAgentId || _known.ContainsKey(agent))
+        {
+            return null;
+        }
+
+        if (await _registry.GetAgentAsync(agent, cancellationToken).ConfigureAwait(false) is not null
+            || (await _store.ReadInboxAsync(agent, 0, 1, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            _known.TryAdd(agent, true);
+            return null;
+        }
+
+        IReadOnlyList<AgentRow> agents = await _registry.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
+        string? closest = ClosestAgent.Find(agent, agents.Select(a => a.Profile.AgentId).Where(id => id != AgentRegistry.SystemAgentId));
+        string known = $"No agent '{agent}' is known: it never registered, sent a heartbeat or received a message.";
+        return closest is null
+            ? $"{known} Check the id with list_agents."
+            : $"{known} Did you mean '{closest}'?";
     }
 
     private static string NotSystem(string agentId) => agentId == AgentRegistry.SystemAgentId

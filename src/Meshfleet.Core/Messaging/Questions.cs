@@ -5,7 +5,9 @@ namespace Meshfleet.Core.Messaging;
 
 /// <summary>
 /// <c>ask</c>: send a question and wait for the reply to it, across processes, without a window in which the reply
-/// could slip by. Fails at once when the recipient goes offline while the asker waits.
+/// could slip by. Fails at once when the recipient is unknown or goes offline while the asker waits. One call waits at
+/// most its slice (below the clients' tool-call timeouts); a longer wait ends the call with "waiting" and is resumed by
+/// asking again with the question's message_id, until the question's own timeout, counted from when it was sent.
 /// </summary>
 public sealed class Questions
 {
@@ -22,31 +24,72 @@ public sealed class Questions
         _hub = hub;
     }
 
-    public async ValueTask<Exchange> AskAsync(string? fromAgentId, string? toAgentId, string? payload, long? timeoutSeconds, CancellationToken cancellationToken)
+    /// <summary>Sends a question and waits for its reply, for at most <paramref name="maxSlice"/> in this call (unlimited when null).</summary>
+    public async ValueTask<Exchange> AskAsync(string? fromAgentId, string? toAgentId, string? payload, long? timeoutSeconds, CancellationToken cancellationToken, TimeSpan? maxSlice = null)
     {
         string from = InputRules.AgentId(fromAgentId, "from_agent_id");
         string to = InputRules.AgentId(toAgentId, "to_agent_id");
+        CheckTimeout(timeoutSeconds);
+        if (await _mesh.UnknownRecipientHintAsync(to, cancellationToken).ConfigureAwait(false) is { } hint)
+        {
+            throw new AskFailedException($"{hint} Nobody would answer, so ask did not send the question; register the agent first, or ask one that exists.");
+        }
+
+        int timeout = await TimeoutForAsync(to, timeoutSeconds, cancellationToken).ConfigureAwait(false);
+        bool wasOnline = (await _registry.FindAsync(to, cancellationToken).ConfigureAwait(false))?.Status == "online";
+        MeshMessage question = (await _mesh.SendAsync(from, to, payload, null, null, null, cancellationToken).ConfigureAwait(false)).Message;
+        return await WaitForReplyAsync(from, question, timeout, wasOnline, maxSlice, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Goes on waiting for the reply to a question asked earlier, without sending it again.</summary>
+    public async ValueTask<Exchange> ResumeAsync(string? fromAgentId, string? messageId, long? timeoutSeconds, CancellationToken cancellationToken, TimeSpan? maxSlice = null)
+    {
+        string from = InputRules.AgentId(fromAgentId, "from_agent_id");
+        CheckTimeout(timeoutSeconds);
+        string id = InputRules.OptionalReference(messageId, "message_id")
+            ?? throw new MeshInputException("'message_id' is required to resume: pass the message_id of the question that ask returned.");
+        MeshMessage question = await _mesh.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new MeshInputException($"There is no message '{id}'. Pass the question's message_id exactly as ask returned it.");
+        if (question.FromAgentId != from)
+        {
+            throw new MeshInputException($"Message {id} was sent by '{question.FromAgentId}', not by '{from}': resume only your own questions.");
+        }
+
+        int timeout = await TimeoutForAsync(question.ToAgentId, timeoutSeconds, cancellationToken).ConfigureAwait(false);
+        bool wasOnline = (await _registry.FindAsync(question.ToAgentId, cancellationToken).ConfigureAwait(false))?.Status == "online";
+        return await WaitForReplyAsync(from, question, timeout, wasOnline, maxSlice, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckTimeout(long? timeoutSeconds)
+    {
         if (timeoutSeconds is < 1 or > MaxTimeoutSeconds)
         {
             throw new MeshInputException($"'timeout_seconds' is {timeoutSeconds}; it must be between 1 and {MaxTimeoutSeconds}. Omit it to use the recipient's fleet request timeout.");
         }
+    }
 
-        int timeout = (int?)timeoutSeconds
-            ?? (await _registry.FleetOfAsync(to, cancellationToken).ConfigureAwait(false))?.RequestTimeoutSeconds
-            ?? Fleet.DefaultRequestTimeoutSeconds;
-        bool wasOnline = (await _registry.FindAsync(to, cancellationToken).ConfigureAwait(false))?.Status == "online";
-        MeshMessage question = (await _mesh.SendAsync(from, to, payload, null, null, null, cancellationToken).ConfigureAwait(false)).Message;
+    private async ValueTask<int> TimeoutForAsync(string to, long? timeoutSeconds, CancellationToken cancellationToken) =>
+        (int?)timeoutSeconds
+        ?? (await _registry.FleetOfAsync(to, cancellationToken).ConfigureAwait(false))?.RequestTimeoutSeconds
+        ?? Fleet.DefaultRequestTimeoutSeconds;
 
+    private async ValueTask<Exchange> WaitForReplyAsync(string from, MeshMessage question, int timeout, bool wasOnline, TimeSpan? maxSlice, CancellationToken cancellationToken)
+    {
+        string to = question.ToAgentId;
         TimeProvider time = _mesh.Time;
         long started = time.GetTimestamp();
+
+        // The question's timeout runs from when it was sent, so resumed waits share one deadline.
+        TimeSpan deadline = TimeSpan.FromSeconds(timeout) - (time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(question.Timestamp));
+        TimeSpan callLimit = maxSlice is { } slice && slice < deadline ? slice : deadline;
         long cursor = question.Seq;
         while (true)
         {
-            // Wake at least every PresenceCheck (to see the recipient go offline), and no later than the deadline.
-            TimeSpan left = TimeSpan.FromSeconds(timeout) - time.GetElapsedTime(started);
+            // Wake at least every PresenceCheck (to see the recipient go offline), and no later than this call's limit.
+            TimeSpan left = callLimit - time.GetElapsedTime(started);
             TimeSpan sliceLength = TimeSpan.FromTicks(Math.Clamp(left.Ticks, TimeSpan.TicksPerMillisecond, PresenceCheck.Ticks));
-            using var slice = new CancellationTokenSource(sliceLength, time);
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slice.Token);
+            using var sliceEnd = new CancellationTokenSource(sliceLength, time);
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sliceEnd.Token);
             Task arrival = _hub.WaitForMessageAsync(from, waiting.Token);
 
             (MeshMessage? reply, cursor) = await FindReplyAsync(from, question.MessageId, cursor, cancellationToken).ConfigureAwait(false);
@@ -63,11 +106,25 @@ public sealed class Questions
                     $"its reply, if it comes back and answers, will land in your inbox with reply_to = {question.MessageId}.");
             }
 
-            if (time.GetElapsedTime(started) >= TimeSpan.FromSeconds(timeout))
+            TimeSpan elapsed = time.GetElapsedTime(started);
+            if (elapsed >= deadline)
             {
                 throw new AskFailedException(
-                    $"No reply from '{to}' after {timeout} s. The question stays in its inbox (message_id {question.MessageId}); " +
+                    $"No reply from '{to}' within {timeout} s of asking. The question stays in its inbox (message_id {question.MessageId}); " +
                     $"poll get_inbox(agent_id=\"{from}\") later for a message with reply_to = {question.MessageId}, or ask again with a longer timeout_seconds.");
+            }
+
+            if (elapsed >= callLimit)
+            {
+                int waited = (int)Math.Round(elapsed.TotalSeconds);
+                int remaining = (int)Math.Ceiling((deadline - elapsed).TotalSeconds);
+                return new Exchange(
+                    question,
+                    null,
+                    "waiting",
+                    $"No reply from '{to}' yet (this call waited {waited} s, the most one call may wait). The question is sent and " +
+                    $"stays answerable for {remaining} s more. To keep waiting without sending it again, call ask with " +
+                    $"{{\"message_id\":\"{question.MessageId}\"}}. The reply also lands in your inbox with reply_to = {question.MessageId}.");
             }
 
             try

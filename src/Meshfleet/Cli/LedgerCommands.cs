@@ -46,7 +46,7 @@ internal static class LedgerCommands
 
                 foreach (MeshMessage message in page)
                 {
-                    await JsonSerializer.SerializeAsync(output, message, MeshfleetJsonContext.Default.MeshMessage, cancellationToken);
+                    await JsonSerializer.SerializeAsync(output, message, MeshfleetJsonContext.Plain.MeshMessage, cancellationToken);
                     await output.WriteAsync(newline, cancellationToken);
                     cursor = message.Seq;
                 }

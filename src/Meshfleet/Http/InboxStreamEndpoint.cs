@@ -135,7 +135,7 @@ internal static partial class InboxStreamEndpoint
 
     private static async Task WriteEventAsync(HttpResponse response, SemaphoreSlim writeLock, InboxEvent item, CancellationToken cancellationToken)
     {
-        byte[] data = JsonSerializer.SerializeToUtf8Bytes(item.Message, MeshfleetJsonContext.Default.MeshMessage);
+        byte[] data = JsonSerializer.SerializeToUtf8Bytes(item.Message, MeshfleetJsonContext.Plain.MeshMessage);
         await writeLock.WaitAsync(cancellationToken);
         try
         {

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
@@ -23,4 +25,17 @@ namespace Meshfleet.Json;
 [JsonSerializable(typeof(DeliveryStatus))]
 [JsonSerializable(typeof(Exchange))]
 [JsonSerializable(typeof(MeshOverview))]
-public sealed partial class MeshfleetJsonContext : JsonSerializerContext;
+public sealed partial class MeshfleetJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The same contract for text a model or a script reads (tool results, SSE <c>data:</c>, exports): non-ASCII and
+    /// <c>&lt;&gt;&amp;'</c> stay as they are instead of <c>\uXXXX</c>, which costs tokens and clarity. Nothing written
+    /// with it is put into HTML; the dashboard renders with <c>textContent</c> and its JSON keeps the default escaping.
+    /// </summary>
+    public static MeshfleetJsonContext Plain { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -26,7 +26,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
 
     // Another process's send reaches this one through the store; a short poll keeps the wake well under a second without
     // a query every few milliseconds. Sends that this process publishes itself wake it at once.
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(25);
     private const int Page = 100;
     private readonly MeshfleetSettings _settings;
     private readonly SessionBinding _binding;
@@ -114,6 +114,12 @@ internal sealed partial class ClaudeChannel : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client went away (its stdin closed mid-send): nothing is lost, the messages stay in the inbox and
+            // the next session is woken with those it was not told about.
+            LogSessionEnded(_logger, agent, ex.Message);
         }
         finally
         {
@@ -206,6 +212,9 @@ internal sealed partial class ClaudeChannel : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session bound to agent {AgentId}: its new messages (after seq {Cursor}, plus unseen backlog) wake the client through claude/channel")]
     private static partial void LogBound(ILogger logger, string agentId, long cursor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session of agent {AgentId} ended; no more channel notifications ({Reason})")]
+    private static partial void LogSessionEnded(ILogger logger, string agentId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the bound agent's inbox failed; retrying")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);

@@ -10,17 +10,31 @@ internal sealed partial class ToolCatalog
         Define(
             "ask",
             "Ask and wait for the reply",
-            "Send a question and wait for its reply in this one call (the recipient answers with reply). On timeout you get an " +
-            "error naming the question's message_id; the reply can still arrive in your inbox later. " +
-            "Example: {\"from_agent_id\":\"orchestrator\",\"to_agent_id\":\"reviewer\",\"payload\":\"Is PR 12 safe to merge?\",\"timeout_seconds\":120}",
+            "Send a question and wait for its reply (the recipient answers with reply). One call waits at most " +
+            $"{(int)_settings.MaxWait.TotalSeconds} s; if the reply is not there yet you get status \"waiting\" (not an error) and keep waiting " +
+            "with {\"message_id\":\"<the question's id>\"}, which does not send it again. Fails at once for an unknown recipient. " +
+            "Example: {\"from_agent_id\":\"orchestrator\",\"to_agent_id\":\"reviewer\",\"payload\":\"Is PR 12 safe to merge?\",\"timeout_seconds\":600}",
             ToolSchemas.AskInput,
             ToolSchemas.AskOutput,
             readOnly: false,
             idempotent: false),
-        ["from_agent_id", "to_agent_id", "payload", "timeout_seconds"],
-        async (args, ct) => Success(
-            await _questions.AskAsync(args.String("from_agent_id"), args.String("to_agent_id"), args.String("payload"), args.Integer("timeout_seconds"), ct).ConfigureAwait(false),
-            MeshfleetJsonContext.Default.Exchange));
+        ["from_agent_id", "to_agent_id", "payload", "timeout_seconds", "message_id"],
+        async (args, ct) =>
+        {
+            string? resume = args.String("message_id");
+            if (resume is not null && (args.String("to_agent_id") is not null || args.String("payload") is not null))
+            {
+                throw new MeshInputException("Pass either message_id (keep waiting for the reply to a question you asked) or to_agent_id and payload (ask a new one), not both.");
+            }
+
+            Func<CancellationToken, Task<Exchange>> work = c => resume is null
+                ? _questions.AskAsync(args.String("from_agent_id"), args.String("to_agent_id"), args.String("payload"), args.Integer("timeout_seconds"), c, _settings.MaxWait).AsTask()
+                : _questions.ResumeAsync(args.String("from_agent_id"), resume, args.Integer("timeout_seconds"), c, _settings.MaxWait).AsTask();
+            Exchange exchange = args.Progress is { } progress
+                ? await progress.WhileAsync(work, _settings.MaxWait, "waiting for the reply", _mesh.Time, ct).ConfigureAwait(false)
+                : await work(ct).ConfigureAwait(false);
+            return Success(exchange, MeshfleetJsonContext.Default.Exchange);
+        });
 
     private MeshTool Reply() => new(
         Define(
@@ -53,7 +67,8 @@ internal sealed partial class ToolCatalog
         Define(
             "get_message_status",
             "Delivery status",
-            "Where a message you sent is: stored, pushed (to how many streams), acked or dead_lettered, with times. Use it to see why nobody answered.",
+            "Where a message you sent is on its way to the model: stored, pushed (to live streams), notified (client sessions woken), " +
+            "read (returned to its recipient by get_inbox or ask), acked or dead_lettered, each with its time. Use it to see why nobody answered.",
             ToolSchemas.MessageIdInput,
             ToolSchemas.StatusOutput,
             readOnly: true,

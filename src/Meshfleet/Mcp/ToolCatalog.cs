@@ -130,6 +130,7 @@ internal sealed partial class ToolCatalog
         ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key", "requires_ack"],
         async (args, ct) =>
         {
+            string? unknown = await _mesh.UnknownRecipientHintAsync(args.String("to_agent_id"), ct).ConfigureAwait(false);
             AppendResult result = await _mesh.SendAsync(
                 args.String("from_agent_id"),
                 args.String("to_agent_id"),
@@ -140,7 +141,8 @@ internal sealed partial class ToolCatalog
                 ct,
                 args.Boolean("requires_ack") ?? false).ConfigureAwait(false);
             MeshMessage message = result.Message;
-            return Success(new SendReceipt(message.MessageId, message.Seq, message.Timestamp), MeshfleetJsonContext.Default.SendReceipt);
+            string? warning = unknown is null ? null : $"{unknown} The message is stored and waits in that inbox.";
+            return Success(new SendReceipt(message.MessageId, message.Seq, message.Timestamp, warning), MeshfleetJsonContext.Default.SendReceipt);
         });
 
     private MeshTool GetInbox() => new(
@@ -158,9 +160,37 @@ internal sealed partial class ToolCatalog
         ["agent_id", "since", "limit", "wait_seconds"],
         async (args, ct) =>
         {
-            InboxPage page = await _mesh.GetInboxAsync(args.String("agent_id"), args.Integer("since"), args.Integer("limit"), ct, args.Integer("wait_seconds")).ConfigureAwait(false);
+            string? agent = args.String("agent_id");
+            long? requested = args.Integer("wait_seconds");
+            long maxWait = (long)_settings.MaxWait.TotalSeconds;
+            long? wait = requested > maxWait ? maxWait : requested;
+            Func<CancellationToken, Task<InboxPage>> read = c => _mesh.GetInboxAsync(agent, args.Integer("since"), args.Integer("limit"), c, wait).AsTask();
+            InboxPage page = wait > 0 && args.Progress is { } progress
+                ? await progress.WhileAsync(read, TimeSpan.FromSeconds(wait.Value), "waiting for mail", _mesh.Time, ct).ConfigureAwait(false)
+                : await read(ct).ConfigureAwait(false);
+            if (page.Messages.Count == 0)
+            {
+                page = page with { Note = await EmptyInboxNoteAsync(agent!, page.NextSince, wait ?? 0, requested > maxWait, ct).ConfigureAwait(false) };
+            }
+
             return Success(page, MeshfleetJsonContext.Default.InboxPage);
         });
+
+    private async Task<string> EmptyInboxNoteAsync(string agent, long since, long waited, bool capped, CancellationToken cancellationToken)
+    {
+        if (await _mesh.UnknownRecipientHintAsync(agent, cancellationToken).ConfigureAwait(false) is { } unknown)
+        {
+            return unknown;
+        }
+
+        long maxWait = (long)_settings.MaxWait.TotalSeconds;
+        string again = $"get_inbox {{\"agent_id\":\"{agent}\",\"since\":{since},\"wait_seconds\":{maxWait}}}";
+        return capped
+            ? $"No new messages after seq {since} in {waited} s (one call waits at most {maxWait} s). To keep waiting, call {again}."
+            : waited > 0
+                ? $"No new messages after seq {since} in {waited} s. To keep waiting, call {again}."
+                : $"No new messages after seq {since}. To wait for the next one, call {again}.";
+    }
 
     private MeshTool SubscribeInbox() => new(
         new Tool
@@ -210,7 +240,9 @@ internal sealed partial class ToolCatalog
 
     private static CallToolResult Success<T>(T value, JsonTypeInfo<T> type)
     {
-        JsonElement structured = JsonSerializer.SerializeToElement(value, type);
+        // Serialized with the plain encoder: the text a model reads keeps 日本語 and <>&' as they are.
+        var plain = (JsonTypeInfo<T>)MeshfleetJsonContext.Plain.GetTypeInfo(type.Type)!;
+        JsonElement structured = JsonSerializer.SerializeToElement(value, plain);
         return new CallToolResult
         {
             StructuredContent = structured,

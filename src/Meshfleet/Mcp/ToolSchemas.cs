@@ -25,7 +25,7 @@ internal static class ToolSchemas
         """);
 
     public static readonly JsonElement SendMessageOutput = Parse("""
-        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"timestamp":{"type":"integer"}},"required":["message_id","seq","timestamp"]}
+        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"timestamp":{"type":"integer"},"warning":{"type":"string","description":"Set when the recipient is unknown (likely a typo)."}},"required":["message_id","seq","timestamp"]}
         """);
 
     public static readonly JsonElement GetInboxInput = Parse($$$"""
@@ -33,12 +33,12 @@ internal static class ToolSchemas
         "agent_id":{{{AgentId}}},
         "since":{"type":"integer","minimum":0,"description":"Exclusive cursor: the next_since of your last call."},
         "limit":{"type":"integer","minimum":1,"maximum":1000,"default":100},
-        "wait_seconds":{"type":"integer","minimum":0,"maximum":300,"description":"If nothing is there, wait up to this long for the first message (long poll)."}},
+        "wait_seconds":{"type":"integer","minimum":0,"maximum":300,"description":"If nothing is there, wait up to this long for the first message (long poll; one call waits at most the server's limit, 50 s by default)."}},
         "required":["agent_id"]}
         """);
 
     public static readonly JsonElement GetInboxOutput = Parse($$$"""
-        {"type":"object","properties":{"messages":{"type":"array","items":{{{Message}}}},"next_since":{"type":"integer"}},"required":["messages","next_since"]}
+        {"type":"object","properties":{"messages":{"type":"array","items":{{{Message}}}},"next_since":{"type":"integer"},"note":{"type":"string","description":"Why the page is empty (nothing new, or no such agent) and the call to keep waiting."}},"required":["messages","next_since"]}
         """);
 
     public static readonly JsonElement SubscribeInboxInput = Parse($$$"""
@@ -58,7 +58,7 @@ internal static class ToolSchemas
         """;
 
     private const string Status = """
-        {"type":"object","properties":{"message_id":{"type":"string"},"status":{"type":"string","enum":["stored","pushed","acked","dead_lettered"]},"pushed_streams":{"type":"integer"},"attempts":{"type":"integer"},"stored_at":{"type":"integer"},"first_pushed_at":{"type":"integer"},"acked_at":{"type":"integer"},"dead_lettered_at":{"type":"integer"},"next_attempt_at":{"type":"integer"}},"required":["message_id","status"]}
+        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"from_agent_id":{"type":"string"},"to_agent_id":{"type":"string"},"status":{"type":"string","enum":["stored","pushed","notified","read","acked","dead_lettered"]},"stored_at":{"type":"integer"},"requires_ack":{"type":"boolean"},"pushed_streams":{"type":"integer"},"first_pushed_at":{"type":"integer"},"last_pushed_at":{"type":"integer"},"attempts":{"type":"integer"},"next_attempt_at":{"type":"integer"},"acked_at":{"type":"integer"},"dead_lettered_at":{"type":"integer"},"notified_sessions":{"type":"integer"},"notified_at":{"type":"integer"},"read_at":{"type":"integer"}},"required":["message_id","status","stored_at"]}
         """;
 
     public static readonly JsonElement AgentIdOnlyInput = SubscribeInboxInput;
@@ -114,11 +114,11 @@ internal static class ToolSchemas
     public static readonly JsonElement MessageOutput = Parse(Message);
 
     public static readonly JsonElement AskInput = Parse($$$"""
-        {"type":"object","properties":{"from_agent_id":{{{AgentId}}},"to_agent_id":{{{AgentId}}},"payload":{"type":"string"},"timeout_seconds":{"type":"integer","minimum":1,"maximum":3600,"description":"Default: the recipient's fleet request timeout (120)."}},"required":["from_agent_id","to_agent_id","payload"]}
+        {"type":"object","properties":{"from_agent_id":{{{AgentId}}},"to_agent_id":{{{AgentId}}},"payload":{"type":"string","description":"The question (with to_agent_id)."},"timeout_seconds":{"type":"integer","minimum":1,"maximum":3600,"description":"How long the question waits for its answer, from when it was sent, across calls. Default: the recipient's fleet request timeout (120)."},"message_id":{"type":"string","description":"Instead of to_agent_id and payload: keep waiting for the reply to this question you asked."}},"required":["from_agent_id"]}
         """);
 
     public static readonly JsonElement AskOutput = Parse($$$"""
-        {"type":"object","properties":{"question":{{{Message}}},"reply":{{{Message}}}},"required":["question","reply"]}
+        {"type":"object","properties":{"question":{{{Message}}},"reply":{{{Message}}},"status":{"type":"string","enum":["answered","waiting"]},"note":{"type":"string","description":"When waiting: the exact call to keep waiting."}},"required":["question","status"]}
         """);
 
     /// <summary>
