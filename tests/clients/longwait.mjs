@@ -12,10 +12,15 @@ const CLIENT_TIMEOUT_MS = 60_000 / SCALE;
 const MAX_WAIT_SECONDS = 2; // 50 s / 20 = 2.5, and the setting is whole seconds
 const ANSWER_AFTER_MS = 600_000 / SCALE;
 
-/** The call a result asks the model to make next: the first object in it with a tool name and its arguments. */
+/**
+ * The call a result tells the model to make next, as a model would read it: its note says "call ask with {...}" or
+ * "call get_inbox {...}"; failing that, the first object in it with a tool name and its arguments.
+ */
 export function nextCall(text) {
   let json;
   try { json = JSON.parse(text); } catch { return null; }
+  const said = /call (\w+) (?:with )?(\{[^{}]*\})/.exec(json?.note ?? "");
+  if (said) { try { return { tool: said[1], args: JSON.parse(said[2]) }; } catch { /* not JSON after all */ } }
   const seen = [json];
   while (seen.length) {
     const o = seen.shift();
@@ -41,8 +46,9 @@ async function longWait(ctx) {
     const next = nextCall(last);
     return next ?? { text: `gave up: no way to keep waiting in ${last.slice(0, 300)}` };
   });
-  const b = await connect(ctx.mfBin, { MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, path.join(ctx.work, "answerer.log"));
+  const b = await connect(ctx.mfBin, { MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port), MESHFLEET_AGENT_ID: answerer }, path.join(ctx.work, "answerer.log"));
   ctx.cleanup.push(() => b.close());
+  await b.call("register_agent", { agent_id: answerer, role: "slow answerer" }); // an ask to an agent nobody knows fails at once
   const h = startOneShot("opencode", ctx, asker, "Your agent id is ana. Ask ben and wait for the answer, however long it takes.", { timeoutMs: CLIENT_TIMEOUT_MS });
   let since = 0, question;
   while (!question) {

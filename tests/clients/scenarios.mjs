@@ -1,5 +1,7 @@
 // The scenarios: each runs real clients against a real mesh and asserts on what the fake model was sent.
+import path from "node:path";
 import { startOneShot, resultsOf } from "./clients.mjs";
+import { connect } from "./mcp.mjs";
 import { PAYLOAD, asker, replier } from "./scripts.mjs";
 import { wakeScenarios } from "./wake.mjs";
 
@@ -16,6 +18,10 @@ async function askReply(client, ctx) {
   const a = `alice-${client}`, b = `bob-${client}`;
   ctx.model.script(b, replier(b, `ANSWER ${PAYLOAD}`));
   ctx.model.script(a, asker(a, b, `QUESTION ${PAYLOAD}`));
+  // B registers first, as the README's walkthrough has it: an ask to an agent nobody knows yet fails at once.
+  const reg = await connect(ctx.mfBin, { MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, path.join(ctx.work, "register.log"));
+  ctx.cleanup.push(() => reg.close());
+  await reg.call("register_agent", { agent_id: b, role: "answers questions" });
   const hb = startOneShot(client, ctx, b, "Your agent id is bob. Wait for a question in your meshfleet inbox and answer it.");
   const ha = startOneShot(client, ctx, a, "Your agent id is alice. Ask bob a question through meshfleet and wait for the answer.");
   await Promise.all([exitedOk(ha, a), exitedOk(hb, b)]);

@@ -67,21 +67,37 @@ export async function startClaudeChannel(ctx, agent) {
   return { tmux, probe };
 }
 
+/**
+ * The session has run a turn end to end: a prompt typed into it reached the model and the answer is on screen. Before
+ * that, Claude Code can log a channel notification as received and still never turn it into a model turn (seen with
+ * notifications sent in the first ~50 ms after it connected), so "idle" is measured from here.
+ */
+async function settle(ctx, started, agent) {
+  started.tmux("send-keys", "-t", "s", "-l", "SETTLE please");
+  started.tmux("send-keys", "-t", "s", "Enter");
+  await ctx.model.waitTurn((t) => t.agent === agent && t.userTexts.some((u) => u.includes("SETTLE please")), 30_000, "the typed prompt to reach the model");
+  await paneUntil(started.tmux, (p) => p.includes("noted"), 30_000, "the answer on screen");
+}
+
+const screenOf = (started) => () => started.tmux("capture-pane", "-p", "-t", "s").split("\n").filter((l) => l.trim()).slice(-8).join(" | ");
+
+function checkChannelTurn(r) {
+  if (!/<channel source="[^"]*meshfleet/.test(r.text)) throw new Error(`the turn does not carry a meshfleet channel tag: ${r.text.slice(0, 200)}`);
+  if (!r.text.includes(r.sent.message_id) || !r.text.includes(SENDER)) throw new Error(`the turn lacks the sender or message_id: ${r.text.slice(0, 300)}`);
+  if (!r.text.includes(PAYLOAD)) throw new Error(`the payload reached the model escaped: ${r.text.slice(0, 300)}`);
+}
+
+/** (c) An idle interactive session gets a turn per message, with sender, id and payload, once each, in order. */
 async function claudeChannelWake(ctx) {
   const agent = "carol";
   ctx.model.script(agent, () => ({ text: "noted" }));
   const started = await startClaudeChannel(ctx, agent);
   if (started.skip) return started;
-  const s = started.probe;
+  await settle(ctx, started, agent);
   const seen = [];
-  const screen = () => started.tmux("capture-pane", "-p", "-t", "s").split("\n").filter((l) => l.trim()).slice(-8).join(" | ");
   for (let i = 1; i <= 3; i++) {
-    // The first send may land before the session's meshfleet has bound: it is then delivered from the backlog.
-    const r = await sendAndSee(ctx, s, agent, `WAKE-${i}`, i === 1 ? 40_000 : 20_000)
-      .catch((e) => { throw new Error(`${e.message}; screen: ${screen()}`); });
-    if (!/<channel source="[^"]*meshfleet/.test(r.text)) throw new Error(`the turn does not carry a meshfleet channel tag: ${r.text.slice(0, 200)}`);
-    if (!r.text.includes(r.sent.message_id) || !r.text.includes(SENDER)) throw new Error(`the turn lacks the sender or message_id: ${r.text.slice(0, 300)}`);
-    if (!r.text.includes(PAYLOAD)) throw new Error(`the payload reached the model escaped: ${r.text.slice(0, 300)}`);
+    const r = await sendAndSee(ctx, started.probe, agent, `WAKE-${i}`).catch((e) => { throw new Error(`${e.message}; screen: ${screenOf(started)()}`); });
+    checkChannelTurn(r);
     seen.push(r.ms);
   }
   // Once per session, in order: the last request's history holds each message exactly once.
@@ -89,6 +105,19 @@ async function claudeChannelWake(ctx) {
   const counts = [1, 2, 3].map((i) => last.userTexts.filter((u) => u.includes(`WAKE-${i} `)).length);
   if (counts.some((n) => n !== 1)) throw new Error(`each message must reach the model once; counts ${counts.join(",")}`);
   return { info: `(send→model ${seen.map((m) => m.toFixed(0)).join(", ")} ms)` };
+}
+
+/** A message sent while no session is bound reaches the model when a session binds (the wake backlog). */
+async function claudeChannelBacklog(ctx) {
+  const agent = "erin";
+  ctx.model.script(agent, () => ({ text: "noted" }));
+  const s = await sender(ctx);
+  if (!s.capabilities.experimental?.["claude/channel"]) return { skip: "this meshfleet build declares no experimental claude/channel capability" };
+  const sent = await s.call("send_message", { from_agent_id: SENDER, to_agent_id: agent, payload: `BACKLOG-1 ${PAYLOAD}` });
+  const started = await startClaudeChannel(ctx, agent);
+  const turn = await ctx.model.waitTurn((t) => t.agent === agent && t.userTexts.some((u) => u.includes("BACKLOG-1")), 30_000,
+    `${agent}'s model to receive the message sent before the session started`).catch((e) => { throw new Error(`${e.message}; screen: ${screenOf(started)()}`); });
+  checkChannelTurn({ text: turn.userTexts.find((u) => u.includes("BACKLOG-1")), sent });
 }
 
 // ---- OpenCode and Codex through meshfleet's bridges ----
@@ -173,7 +202,8 @@ async function measure(ctx, client) {
   const started = client === "claude" ? await startClaudeChannel(ctx, agent)
     : client === "opencode" ? await startOpencodeBridge(ctx, agent) : await startCodexBridge(ctx, agent);
   if (started.skip) return started;
-  const s = await sender(ctx);
+  const s = client === "claude" ? started.probe : await sender(ctx);
+  if (client === "claude") await settle(ctx, started, agent);
   await sendAndSee(ctx, s, agent, "WARMUP", 60_000);
   const idle = [], busy = [];
   for (let i = 0; i < 20; i++) {
@@ -192,6 +222,7 @@ async function measure(ctx, client) {
 
 export const wakeScenarios = [
   { name: "claude channel-wake (interactive, tmux)", timeoutMs: 150_000, run: claudeChannelWake },
+  { name: "claude channel-backlog (sent before the session started)", timeoutMs: 150_000, run: claudeChannelBacklog },
   { name: "opencode bridge-wake (opencode serve)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "opencode") },
   { name: "codex bridge-wake (app-server)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "codex") },
   longWaitScenario,
