@@ -37,6 +37,8 @@ try
             return await LedgerCommands.ImportAsync(settings, commandArgs, CancellationToken.None);
         case "demo":
             return await DemoCommand.RunAsync(CancellationToken.None);
+        case "watch" or "bridge" or "inbox":
+            return await FollowerCommands.RunAsync(command, settings, commandArgs);
         case "" or "serve":
             if (commandArgs.Count > 0)
             {
