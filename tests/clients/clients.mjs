@@ -58,7 +58,7 @@ function agentHome(work, agent) {
 export const CLAUDE_KEY = "sk-ant-fake-model-key-0123456789abcdef";
 
 /** Claude Code: ANTHROPIC_BASE_URL, an API key pre-approved in ~/.claude.json, onboarding and trust done. */
-export function claudeSetup(work, agent, model, mesh, mfBin) {
+export function claudeSetup(work, agent, model, mesh, mfBin, { channels = true } = {}) {
   const { home, cwd } = agentHome(work, agent);
   // meshfleet in the local scope, where `claude mcp add meshfleet -- …` (the README's snippet) puts it: a channel is
   // refused for a server that only came from --mcp-config ("no MCP server configured with that name").
@@ -68,7 +68,7 @@ export function claudeSetup(work, agent, model, mesh, mfBin) {
     customApiKeyResponses: { approved: [CLAUDE_KEY.slice(-20)], rejected: [] },
     projects: { [cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [], mcpServers: { meshfleet } } },
     // The channels feature flag, normally fetched from the vendor: seeded, because the test is offline.
-    cachedGrowthBookFeatures: { tengu_harbor: true },
+    cachedGrowthBookFeatures: { tengu_harbor: channels },
   }));
   const env = baseEnv(home, {
     ANTHROPIC_BASE_URL: model.url(agent), ANTHROPIC_API_KEY: CLAUDE_KEY,

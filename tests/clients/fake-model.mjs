@@ -171,8 +171,8 @@ function answerGemini(res, stream, action) {
 
 /**
  * Starts the fake model. `scripts` maps an agent name to (turn) => ({tool, args} | {text}); `tool` is a bare MCP tool
- * name (send_message), resolved against the tools the client offered. A turn without the meshfleet tools (a title or
- * summary request) gets plain text and is recorded as a side request.
+ * name (send_message), resolved against the tools the client offered. A request that offers no tools at all (a title
+ * or summary request) gets plain text and is recorded as a side request.
  */
 export async function startFakeModel() {
   const scripts = new Map();
@@ -214,7 +214,7 @@ export async function startFakeModel() {
       const stream = api === "responses" || api === "gemini" ? path.includes("stream") || api === "responses" : body.stream === true;
       const script = scripts.get(agent);
       let action = null;
-      if (script && t.tool("send_message")) {
+      if (script && t.tools.length > 0) {
         try { action = script(t); } catch (e) { action = { text: `fake model script failed: ${e.message}` }; }
       }
       if (action?.tool) {

@@ -4,7 +4,7 @@
 // call ends early, makes exactly the call the result tells it to make, until the answer is there.
 import { spawnSync } from "node:child_process";
 import { connect } from "./mcp.mjs";
-import { startOneShot, resultsOf } from "./clients.mjs";
+import { startOneShot } from "./clients.mjs";
 import path from "node:path";
 
 const SCALE = 20;
@@ -60,7 +60,7 @@ async function longWait(ctx) {
   await new Promise((r) => setTimeout(r, ANSWER_AFTER_MS)); // the answerer takes its time: that is the scenario
   await b.call("reply", { from_agent_id: answerer, message_id: question.message_id, payload: "LONG answer" });
   const { code } = await h.done;
-  const results = resultsOf(ctx.model, asker);
+  const results = ctx.model.turns.filter((t) => t.agent === asker).at(-1)?.results ?? []; // the last request holds the whole history
   const errors = results.filter((r) => /-32001|timed out|Request timed out/i.test(r.text));
   if (errors.length) throw new Error(`a tool call was cut off: ${errors[0].text.slice(0, 200)}`);
   if (!results.some((r) => r.text.includes("LONG answer"))) throw new Error(`the answer never reached the model (exit ${code}); last result: ${results.at(-1)?.text.slice(0, 300)}`);

@@ -42,11 +42,12 @@ export async function connect(mfBin, env, logFile) {
 /** Whether this build has a subcommand (h9b's `watch`, `bridge`): it must not answer "unknown command". */
 export function hasCommand(mfBin, words) {
   return new Promise((resolve) => {
-    const c = spawn(mfBin, [...words, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(mfBin, words, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MESHFLEET_AGENT_ID: "" } });
     let out = "";
     c.stdout.on("data", (d) => { out += d; });
     c.stderr.on("data", (d) => { out += d; });
-    c.on("exit", (code) => resolve(code === 0 && !/unknown (command|argument|option)/i.test(out)));
+    // Its usage error names the command ("which agent? … Usage: meshfleet watch …"); an older build says "unknown command".
+    c.on("exit", () => resolve(out.includes(`Usage: meshfleet ${words.join(" ")}`) || out.includes(`or: meshfleet ${words.join(" ")}`)));
     c.on("error", () => resolve(false));
   });
 }

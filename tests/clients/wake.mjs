@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { claudeSetup, launch, opencodeSetup, codexSetup, freePort } from "./clients.mjs";
+import { claudeSetup, launch, opencodeSetup, codexSetup, freePort, here, meshEnv } from "./clients.mjs";
 import { connect, hasCommand } from "./mcp.mjs";
 import { PAYLOAD } from "./scripts.mjs";
 import { longWaitScenario } from "./longwait.mjs";
@@ -64,6 +64,10 @@ export async function startClaudeChannel(ctx, agent) {
   if (!screen.includes("Channels (experimental)") || /not currently available|no MCP server configured/.test(screen)) {
     throw new Error(`Claude Code did not enable the channel: ${screen.split("\n").filter((l) => /channel/i.test(l)).join(" | ")}`);
   }
+  // Claude Code's own MCP log says when the server connected and its channel handler is in place.
+  const logs = path.join(c.home, ".cache", "claude-cli-nodejs");
+  await until(() => fs.readdirSync(logs, { recursive: true }).filter((f) => String(f).includes("mcp-logs-meshfleet") && String(f).endsWith(".jsonl"))
+    .some((f) => fs.readFileSync(path.join(logs, String(f)), "utf8").includes("Channel notifications registered")), 60_000, "Claude Code to register meshfleet's channel");
   return { tmux, probe };
 }
 
@@ -118,6 +122,46 @@ async function claudeChannelBacklog(ctx) {
   const turn = await ctx.model.waitTurn((t) => t.agent === agent && t.userTexts.some((u) => u.includes("BACKLOG-1")), 30_000,
     `${agent}'s model to receive the message sent before the session started`).catch((e) => { throw new Error(`${e.message}; screen: ${screenOf(started)()}`); });
   checkChannelTurn({ text: turn.userTexts.find((u) => u.includes("BACKLOG-1")), sent });
+}
+
+/**
+ * Claude Code's other wake path, for users whose channels are off: the repo's plugin (clients/claude-code), whose
+ * monitor runs `meshfleet watch --prompt`; each line it prints starts a turn. No channel flag, no dialog.
+ */
+async function claudePluginMonitor(ctx) {
+  const plugin = path.resolve(here, "../../clients/claude-code/meshfleet-plugin");
+  if (!fs.existsSync(path.join(plugin, ".claude-plugin", "plugin.json"))) return { skip: "no Claude Code plugin in clients/claude-code/meshfleet-plugin" };
+  if (!(await hasCommand(ctx.mfBin, ["watch"]))) return { skip: "this meshfleet build has no `watch` command" };
+  const agent = "fred";
+  ctx.model.script(agent, () => ({ text: "noted" }));
+  const s = await sender(ctx);
+  const c = claudeSetup(ctx.work, agent, ctx.model, ctx.mesh, ctx.mfBin, { channels: false });
+  // The monitor command is `meshfleet watch …`: meshfleet on PATH, the agent and the mesh in the session's environment.
+  const env = { ...c.env, PATH: `${path.dirname(ctx.mfBin)}:${c.env.PATH}`, ...meshEnv(ctx.mesh, agent) };
+  const sh = path.join(ctx.work, `claude-${agent}.sh`);
+  fs.writeFileSync(sh, [...Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`), `cd ${q(c.cwd)}`,
+    `exec ${q(c.bin)} --plugin-dir ${q(plugin)} ${c.common.map(q).join(" ")} 2>>${q(path.join(ctx.work, "claude-stderr.log"))}`].join("\n"));
+  const { tmux, kill } = tmuxOn(ctx.work);
+  ctx.cleanup.push(kill);
+  tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", "160", "-y", "50", `sh ${q(sh)}`);
+  const started = { tmux };
+  await paneUntil(tmux, (p) => p.includes("? for shortcuts"), 60_000, "Claude Code's prompt");
+  await settle(ctx, started, agent);
+  // watch starts at the mesh's head the first time: wait until its stream is open, or the message predates it.
+  const overview = `http://127.0.0.1:${ctx.mesh.port}/api/overview`;
+  await until(async () => ((await (await fetch(overview)).json()).streams ?? {})[agent] > 0, 30_000, "the monitor's `meshfleet watch` stream");
+  const r = await sendAndSee(ctx, s, agent, "MONITOR-1").catch((e) => { throw new Error(`${e.message}; screen: ${screenOf(started)()}`); });
+  if (!r.text.includes(r.sent.message_id) || !r.text.includes(PAYLOAD)) throw new Error(`the turn lacks the message id or the plain payload: ${r.text.slice(0, 300)}`);
+  return { info: `(send→model ${r.ms.toFixed(0)} ms)` };
+}
+
+async function until(test, timeoutMs, what) {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    try { if (await test()) return; } catch { /* not up yet */ }
+    await pause(200);
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 // ---- OpenCode and Codex through meshfleet's bridges ----
@@ -223,6 +267,7 @@ async function measure(ctx, client) {
 export const wakeScenarios = [
   { name: "claude channel-wake (interactive, tmux)", timeoutMs: 150_000, run: claudeChannelWake },
   { name: "claude channel-backlog (sent before the session started)", timeoutMs: 150_000, run: claudeChannelBacklog },
+  { name: "claude plugin-monitor-wake (meshfleet watch, channels off)", timeoutMs: 150_000, run: claudePluginMonitor },
   { name: "opencode bridge-wake (opencode serve)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "opencode") },
   { name: "codex bridge-wake (app-server)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "codex") },
   longWaitScenario,
