@@ -151,7 +151,10 @@ async function claudePluginMonitor(ctx) {
   const overview = `http://127.0.0.1:${ctx.mesh.port}/api/overview`;
   await until(async () => ((await (await fetch(overview)).json()).streams ?? {})[agent] > 0, 30_000, "the monitor's `meshfleet watch` stream");
   const r = await sendAndSee(ctx, s, agent, "MONITOR-1").catch((e) => { throw new Error(`${e.message}; screen: ${screenOf(started)()}`); });
-  if (!r.text.includes(r.sent.message_id) || !r.text.includes(PAYLOAD)) throw new Error(`the turn lacks the message id or the plain payload: ${r.text.slice(0, 300)}`);
+  // Claude Code wraps a monitor's line in <event>…</event> and XML-escapes it itself (&lt;b&gt;): meshfleet's line is
+  // plain, so the check is that nothing is \u-escaped and the text is the payload or Claude Code's XML form of it.
+  const xml = PAYLOAD.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  if (!r.text.includes(r.sent.message_id) || !(r.text.includes(PAYLOAD) || r.text.includes(xml))) throw new Error(`the turn lacks the message id or the plain payload: ${r.text.slice(0, 600)}`);
   return { info: `(send→model ${r.ms.toFixed(0)} ms)` };
 }
 
@@ -179,8 +182,9 @@ export async function startOpencodeBridge(ctx, agent) {
   while (!session) {
     if (performance.now() > end) throw new Error(`opencode serve did not come up: ${serve.log().slice(-300)}`);
     try {
-      const r = await fetch(`${base}/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-      if (r.ok) session = await r.json();
+      // The first request boots OpenCode's instance (config, MCP servers): it can take many seconds on a busy machine.
+      const r = await fetch(`${base}/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}", signal: AbortSignal.timeout(30_000) });
+      if (r.ok) session = await r.json(); else await pause(200);
     } catch { await pause(200); }
   }
   // --since 0: the store is new, so every message is the agent's; the bridge starts at the head otherwise, and a
@@ -206,6 +210,8 @@ export async function startCodexBridge(ctx, agent) {
     `exec ${q(c.bin)} 2>>${q(path.join(ctx.work, "codex-tui-stderr.log"))}`].join("\n"));
   tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", "160", "-y", "50", `sh ${q(sh)}`);
   await paneUntil(tmux, (p) => p.includes("Ask Codex to do anything"), 60_000, "Codex's prompt");
+  // The TUI's daemon opens its control socket some seconds later (it first copies itself under CODEX_HOME/packages).
+  await until(() => fs.existsSync(path.join(c.codexHome, "app-server-control", "app-server-control.sock")), 90_000, "the Codex daemon's control socket");
   const bridge = launch(`bridge-codex-${agent}`, ctx.mfBin, ["bridge", "codex", "--agent", agent, "--app-server", `${c.bin} app-server proxy`, "--since", "0", "--no-cursor"],
     { cwd: c.cwd, env: { ...c.env, MESHFLEET_DB: ctx.mesh.db, MESHFLEET_SSE_PORT: String(ctx.mesh.port) }, logDir: ctx.work });
   ctx.cleanup.push(() => bridge.kill());
@@ -268,8 +274,8 @@ export const wakeScenarios = [
   { name: "claude channel-wake (interactive, tmux)", timeoutMs: 150_000, run: claudeChannelWake },
   { name: "claude channel-backlog (sent before the session started)", timeoutMs: 150_000, run: claudeChannelBacklog },
   { name: "claude plugin-monitor-wake (meshfleet watch, channels off)", timeoutMs: 150_000, run: claudePluginMonitor },
-  { name: "opencode bridge-wake (opencode serve)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "opencode") },
-  { name: "codex bridge-wake (app-server)", timeoutMs: 150_000, run: (ctx) => bridgeWake(ctx, "codex") },
+  { name: "opencode bridge-wake (opencode serve)", timeoutMs: 200_000, run: (ctx) => bridgeWake(ctx, "opencode") },
+  { name: "codex bridge-wake (app-server)", timeoutMs: 200_000, run: (ctx) => bridgeWake(ctx, "codex") },
   longWaitScenario,
   ...["claude", "opencode", "codex"].map((c) => ({ name: `measure ${c} wake latency`, measure: true, timeoutMs: 300_000, run: (ctx) => measure(ctx, c) })),
 ];
