@@ -23,9 +23,11 @@ export async function sender(ctx) {
 export async function sendAndSee(ctx, s, to, token, timeoutMs = 20_000) {
   const t0 = performance.now();
   const sent = await s.call("send_message", { from_agent_id: SENDER, to_agent_id: to, payload: `${token} ${PAYLOAD}` });
-  const turn = await ctx.model.waitTurn((t) => t.agent === to && t.at >= t0 && t.userTexts.some((u) => u.includes(token)), timeoutMs,
+  // Anywhere in the request: Claude Code puts a channel message that arrives during a tool call into that call's result.
+  const turn = await ctx.model.waitTurn((t) => t.agent === to && t.at >= t0 && JSON.stringify(t.body).includes(token), timeoutMs,
     `${to}'s model to receive ${token}`);
-  return { turn, sent, ms: turn.at - t0, text: turn.userTexts.find((u) => u.includes(token)) };
+  const text = turn.userTexts.find((u) => u.includes(token)) ?? turn.results.find((r) => r.text.includes(token))?.text ?? "";
+  return { turn, sent, ms: turn.at - t0, text };
 }
 
 /** A tmux server of its own (private socket), so nothing touches the user's sessions. */
@@ -246,7 +248,7 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 async function measure(ctx, client) {
   const agent = `${client}-m`;
   ctx.model.script(agent, (t) => {
-    if (t.tail.kind === "user" && t.tail.text.includes("BUSY-")) return { tool: "get_inbox", args: { agent_id: "nobody-writes-here", wait_seconds: 2 } };
+    if (t.tail.kind === "user" && t.tail.text.includes("BUSY-")) return { tool: "get_inbox", args: { agent_id: SENDER, wait_seconds: 2 } }; // an empty inbox: a 2 s wait
     return { text: "noted" };
   });
   const started = client === "claude" ? await startClaudeChannel(ctx, agent)
