@@ -107,6 +107,47 @@ public sealed class ReachTheModelTests
         Assert.Contains("get_inbox {\"agent_id\":\"dev\",\"since\":0,\"wait_seconds\":1}", page.GetProperty("note").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Output_schemas_list_every_field_the_new_results_carry()
+    {
+        await using var scope = new MeshScope();
+        MeshNode node = await scope.StartNodeAsync(new Dictionary<string, string> { ["MESHFLEET_MAX_WAIT_SECONDS"] = "1" });
+        await node.CallAsync("register_agent", new() { ["agent_id"] = "dev" });
+        Dictionary<string, JsonElement> schemas = (await node.Client.ListToolsAsync(cancellationToken: scope.Timeout))
+            .ToDictionary(t => t.Name, t => t.ProtocolTool.OutputSchema!.Value);
+
+        JsonElement sent = await node.SendAsync("lead", "dve", "typo");
+        JsonElement message = (await node.CallAsync("get_inbox", new() { ["agent_id"] = "dve" })).GetProperty("messages")[0];
+        await node.CallAsync("ack_message", new() { ["agent_id"] = "dve", ["message_id"] = message.GetProperty("message_id").GetString() });
+        JsonElement status = await node.CallAsync("get_message_status", new() { ["message_id"] = sent.GetProperty("message_id").GetString() });
+        JsonElement empty = await node.CallAsync("get_inbox", new() { ["agent_id"] = "nobody" });
+        JsonElement waiting = await node.CallAsync("ask", new() { ["from_agent_id"] = "lead", ["to_agent_id"] = "dev", ["payload"] = "?", ["timeout_seconds"] = 60 });
+
+        AssertCovered(schemas["send_message"], sent, "warning");
+        AssertCovered(schemas["get_message_status"], status, "read_at", "notified_sessions");
+        AssertCovered(schemas["get_inbox"], empty, "note");
+        AssertCovered(schemas["ask"], waiting, "status", "note");
+    }
+
+    private static void AssertCovered(JsonElement schema, JsonElement result, params string[] mustAppear)
+    {
+        JsonElement properties = schema.GetProperty("properties");
+        foreach (JsonProperty field in result.EnumerateObject())
+        {
+            Assert.True(properties.TryGetProperty(field.Name, out _), $"outputSchema lacks '{field.Name}' of {result.GetRawText()}");
+        }
+
+        foreach (string name in mustAppear)
+        {
+            Assert.True(result.TryGetProperty(name, out _), $"result lacks '{name}': {result.GetRawText()}");
+        }
+
+        foreach (JsonElement required in schema.GetProperty("required").EnumerateArray())
+        {
+            Assert.True(result.TryGetProperty(required.GetString()!, out _), $"result lacks required '{required}': {result.GetRawText()}");
+        }
+    }
+
     /// <summary>Records progress as it is reported (Progress&lt;T&gt; would post it to the thread pool later).</summary>
     private sealed class SynchronousProgress(List<ProgressNotificationValue> values) : IProgress<ProgressNotificationValue>
     {

@@ -152,7 +152,7 @@ internal sealed partial class ToolCatalog
             Description =
                 "Read your inbox, oldest first. Pass since = next_since from your previous call to get only newer messages " +
                 "(exclusive; omit it to start from the beginning). wait_seconds makes it wait for the first new message: the way " +
-                "to wait in real time, since your client does not wake you on notifications. Example: {\"agent_id\":\"reviewer\",\"since\":42,\"wait_seconds\":60}",
+                "to wait in real time, since your client does not wake you on notifications. Example: {\"agent_id\":\"reviewer\",\"since\":42,\"wait_seconds\":50}",
             InputSchema = ToolSchemas.GetInboxInput,
             OutputSchema = ToolSchemas.GetInboxOutput,
             Annotations = new ToolAnnotations { Title = "Read inbox", ReadOnlyHint = true, DestructiveHint = false, IdempotentHint = true, OpenWorldHint = false },
