@@ -25,6 +25,7 @@ public sealed class BridgeTests
         {
             sent.Add(await SendAsync(hub, "Is PR 12 safe?\nAnswer yes or no.", "pr-12"));
             sent.Add(await SendAsync(hub, "日本語 <b>&</b>", null));
+            sent.Add(await SendAsync(hub, "third, right behind", "pr-12"));
             foreach (JsonElement receipt in sent)
             {
                 (string session, string text) = await opencode.NextPromptAsync(scope.Timeout);
@@ -35,7 +36,11 @@ public sealed class BridgeTests
             Assert.Equal(0, await bridge.StopAsync(scope.Timeout));
         }
 
-        Assert.Equal(3, opencode.Posts);
+        Assert.Equal(4, opencode.Posts);
+        Assert.Equal(0, opencode.PostsBeforeListed);
+        Assert.Equal(0, opencode.PostsWhileBusy);
+        Assert.All(opencode.MessageIds, id => Assert.Matches("^msg_[0-9a-f]{12}[0-9A-Za-z]{14}$", id));
+        Assert.Equal(opencode.MessageIds.Order(StringComparer.Ordinal), opencode.MessageIds);
         JsonElement whileDown = await SendAsync(hub, "sent while the bridge was down", "pr-12");
         await using FollowerProcess restarted = await FollowerProcess.StartAsync(environment, scope.Timeout, bridgeArgs);
         (string _, string resumed) = await opencode.NextPromptAsync(scope.Timeout);

@@ -32,7 +32,7 @@ internal static class BridgeCommand
                     using var deliveryHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
                     var bridge = new OpenCodeBridge(deliveryHttp, baseUrl, session, Environment.GetEnvironmentVariable("OPENCODE_SERVER_USERNAME"),
                         Environment.GetEnvironmentVariable("OPENCODE_SERVER_PASSWORD"), Console.Error, TimeProvider.System);
-                    await follow.RunAsync((m, ct) => bridge.DeliverAsync(MessageText.Prompt(m.Message, oneLine: false), ct), Console.Error, cancellationToken);
+                    await follow.RunAsync((m, ct) => bridge.DeliverAsync(MessageText.Prompt(m.Message, oneLine: false), m.Message.MessageId, ct), Console.Error, cancellationToken);
                     return 0;
                 }
 

@@ -14,6 +14,14 @@ internal static class HelpText
           meshfleet demo                       an orchestrator and two specialists talk through a temporary mesh
           meshfleet export [--out FILE]        write the whole ledger as JSON Lines (stdout by default)
           meshfleet import FILE                load a JSON Lines ledger (skips messages already present)
+          meshfleet watch --agent ID [--json | --prompt] [--since SEQ] [--cursor NAME | --no-cursor]
+                                               one line per new message of ID, following the stream across restarts
+          meshfleet bridge opencode --agent ID [--url http://127.0.0.1:4096] [--session ID]
+                                               each new message becomes a turn in a running OpenCode session
+          meshfleet bridge codex --agent ID [--thread ID] [--app-server "codex app-server proxy"]
+                                               each new message becomes a turn in a running Codex thread
+          meshfleet inbox --agent ID [--json | --prompt | --hook BeforeAgent|AfterTool|AfterAgent] [--wait SECONDS]
+                                               messages since the last run, once (for hooks and scripts)
           meshfleet --version | --help
 
         Settings (flag, environment variable, default):
