@@ -146,7 +146,7 @@ export function codexSetup(work, agent, model, mesh, mfBin, { toolTimeoutSec } =
 }
 
 /** Gemini CLI: GOOGLE_GEMINI_BASE_URL = the fake model, an API key, settings.json with the MCP server trusted. */
-export function geminiSetup(work, agent, model, mesh, mfBin) {
+export function geminiSetup(work, agent, model, mesh, mfBin, { hooks } = {}) {
   const { home, cwd } = agentHome(work, agent);
   const dir = path.join(home, ".gemini");
   fs.mkdirSync(dir, { recursive: true });
@@ -157,6 +157,7 @@ export function geminiSetup(work, agent, model, mesh, mfBin) {
     general: { disableAutoUpdate: true, disableUpdateNag: true, checkpointing: { enabled: false } },
     model: { name: "gemini-2.5-flash" },
     mcpServers: { meshfleet: { command: mfBin, args: [], env: meshEnv(mesh, agent), trust: true, timeout: 120000 } },
+    ...(hooks ? { hooks } : {}),
   }));
   const env = baseEnv(home, {
     GEMINI_API_KEY: "dummy", GOOGLE_GEMINI_BASE_URL: model.url(agent), GEMINI_CLI_NO_RELAUNCH: "true",
@@ -180,7 +181,7 @@ export function startOneShot(client, ctx, agent, prompt, opts = {}) {
     h = launch(`codex-${agent}`, c.bin, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-C", c.cwd, prompt],
       { cwd: c.cwd, env: c.env, logDir: work });
   } else {
-    const c = geminiSetup(work, agent, model, mesh, mfBin);
+    const c = geminiSetup(work, agent, model, mesh, mfBin, opts);
     h = launch(`gemini-${agent}`, c.bin, ["-p", prompt, "--approval-mode", "yolo", "-m", "gemini-2.5-flash"], { cwd: c.cwd, env: c.env, logDir: work });
   }
   cleanup.push(() => h.kill());

@@ -4,6 +4,7 @@ import { startOneShot, resultsOf } from "./clients.mjs";
 import { connect } from "./mcp.mjs";
 import { PAYLOAD, asker, replier } from "./scripts.mjs";
 import { wakeScenarios } from "./wake.mjs";
+import { hookScenarios } from "./hooks.mjs";
 
 async function exitedOk(h, who) {
   const { code, signal } = await h.done;
@@ -51,6 +52,8 @@ export const scenarios = [
     { name: `${c} ask-reply`, timeoutMs: 120_000, run: (ctx) => askReply(c, ctx).then(() => undefined) },
     { name: `${c} unescaped-payload`, timeoutMs: 120_000, run: (ctx) => unescaped(c, ctx) },
   ]),
-  ...wakeScenarios,
+  ...wakeScenarios.filter((w) => !w.measure),
+  ...hookScenarios,
+  ...wakeScenarios.filter((w) => w.measure),
 ];
 
