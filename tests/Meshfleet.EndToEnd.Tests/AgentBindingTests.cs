@@ -93,7 +93,7 @@ public sealed class AgentBindingTests
             received.Add(notification.Params!.AsObject());
         }
 
-        Assert.Equal(sentIds, received.Select(b => b["meta"]!["message_id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(sentIds.Order(StringComparer.Ordinal), received.Select(b => b["meta"]!["message_id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         foreach (JsonObject body in received)
         {
             JsonObject meta = body["meta"]!.AsObject();

@@ -50,6 +50,32 @@ public sealed class BridgeTests
     }
 
     [Fact]
+    public async Task OpenCode_bridge_holds_a_message_while_the_session_is_busy_stops_at_once_and_delivers_it_after_restart()
+    {
+        await using var scope = new MeshScope();
+        MeshNode hub = await scope.StartHubAsync();
+        await using FakeOpenCodeServer opencode = await FakeOpenCodeServer.StartAsync();
+        opencode.StayBusy = true;
+        var environment = new Dictionary<string, string>(scope.Environment) { ["OPENCODE_SERVER_PASSWORD"] = FakeOpenCodeServer.Password };
+        string[] bridgeArgs = ["bridge", "opencode", "--agent", "reviewer", "--url", opencode.Url];
+
+        JsonElement held;
+        await using (FollowerProcess bridge = await FollowerProcess.StartAsync(environment, scope.Timeout, bridgeArgs))
+        {
+            held = await SendAsync(hub, "arrives during a long turn", "pr-7");
+            await bridge.ReadStderrAsync("is busy", scope.Timeout);
+            Assert.Equal(0, await bridge.StopAsync(scope.Timeout));
+        }
+
+        Assert.Equal(0, opencode.Posts);
+        opencode.StayBusy = false;
+        await using FollowerProcess restarted = await FollowerProcess.StartAsync(environment, scope.Timeout, bridgeArgs);
+        (string _, string text) = await opencode.NextPromptAsync(scope.Timeout);
+        AssertPromptCarries(text, held);
+        Assert.Equal(0, opencode.PostsWhileBusy);
+    }
+
+    [Fact]
     public async Task Codex_bridge_starts_one_turn_per_message_on_the_loaded_thread_and_retries_a_refused_turn()
     {
         await using var scope = new MeshScope();

@@ -42,6 +42,9 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
     /// <summary>Prompts that arrived while an earlier accepted one was not listed yet.</summary>
     public int PostsBeforeListed => Volatile.Read(ref _postsBeforeListed);
 
+    /// <summary>While true, the session reports a running turn that never ends.</summary>
+    public bool StayBusy { get; set; }
+
     /// <summary>Prompts that arrived while the session reported a running turn.</summary>
     public int PostsWhileBusy => Volatile.Read(ref _postsWhileBusy);
 
@@ -90,7 +93,7 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
             lock (server._gate)
             {
                 server._messageIds.Add(body.RootElement.GetProperty("messageID").GetString()!);
-                if (server._busyReports > 0)
+                if (server._busyReports > 0 || server.StayBusy)
                 {
                     server._postsWhileBusy++;
                 }
@@ -113,6 +116,11 @@ internal sealed class FakeOpenCodeServer : IAsyncDisposable
         {
             lock (server._gate)
             {
+                if (server.StayBusy)
+                {
+                    return Results.Text("""{"ses_main":{"type":"busy"}}""", "application/json");
+                }
+
                 if (server._busyReports == 0)
                 {
                     return Results.Text("{}", "application/json");

@@ -51,9 +51,7 @@ internal sealed class OpenCodeBridge
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                // A request once sent is seen through (the client's own timeout bounds it): stopping the bridge in the
-                // middle would leave OpenCode with the prompt and the cursor without it, a repeat on the next start.
-                problem = await TryDeliverAsync(text, marker, CancellationToken.None);
+                problem = await TryDeliverAsync(text, marker, cancellationToken);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
             {
@@ -94,10 +92,12 @@ internal sealed class OpenCodeBridge
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Authorization = _authorization;
-        using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken);
+        // A prompt once sent is seen through (the client's own timeout bounds it): stopping the bridge in the middle
+        // would leave OpenCode with the prompt and the cursor without it, a repeat on the next start.
+        using HttpResponseMessage response = await _http.SendAsync(request, CancellationToken.None);
         if (response.IsSuccessStatusCode)
         {
-            await WaitUntilRecordedAsync(session, marker, cancellationToken);
+            await WaitUntilRecordedAsync(session, marker, CancellationToken.None);
             return null;
         }
 
