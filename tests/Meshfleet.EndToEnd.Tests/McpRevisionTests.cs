@@ -65,6 +65,33 @@ public sealed class McpRevisionTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, stream.StatusCode);
     }
 
+    [Fact]
+    public async Task Unreadable_tool_call_params_on_2026_07_28_get_the_same_json_rpc_error()
+    {
+        await using var scope = new MeshScope();
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope);
+
+        using var call = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"send_message","arguments":7,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""",
+                Encoding.UTF8,
+                "application/json"),
+        };
+        call.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        call.Headers.Add("MCP-Protocol-Version", Modern);
+        call.Headers.Add("Mcp-Method", "tools/call");
+        call.Headers.Add("Mcp-Name", "send_message");
+        using HttpResponseMessage reply = await scope.Http.SendAsync(call, scope.Timeout);
+        string body = await reply.Content.ReadAsStringAsync(scope.Timeout);
+
+        Assert.True((int)reply.StatusCode < 500, body);
+        string data = body.Split('\n').Select(line => line.Trim()).First(line => line.StartsWith("data:", StringComparison.Ordinal))["data:".Length..];
+        JsonElement error = JsonDocument.Parse(data).RootElement.GetProperty("error");
+        Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+        Assert.Contains("'arguments' is a number", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("2025-11-25")]
     [InlineData("2025-06-18")]
