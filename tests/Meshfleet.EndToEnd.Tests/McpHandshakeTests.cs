@@ -80,7 +80,8 @@ public sealed class McpHandshakeTests
     {
         await using var scope = new MeshScope();
         await using ServeProcess serve = await ServeProcess.StartAsync(scope);
-        await using McpClient client = await serve.ConnectAsync();
+        // A session exists only for initialize clients (2025-11-25 and older); 2026-07-28 has none to re-initialize.
+        await using McpClient client = await serve.ConnectAsync(protocolVersion: "2025-11-25");
         string negotiated = client.NegotiatedProtocolVersion!;
         Assert.NotEqual("2024-11-05", negotiated);
 

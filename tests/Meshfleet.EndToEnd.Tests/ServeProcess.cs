@@ -66,8 +66,12 @@ internal sealed class ServeProcess : IAsyncDisposable
         return new ServeProcess(process, scope, token);
     }
 
-    /// <summary>An MCP client over Streamable HTTP, with the bearer token when there is one.</summary>
-    public async Task<McpClient> ConnectAsync(string? token = null)
+    /// <summary>
+    /// An MCP client over Streamable HTTP, with the bearer token when there is one. Without a protocol version the client
+    /// probes <c>server/discover</c> and speaks 2026-07-28 (stateless, no session); with one (2025-11-25 or older) it
+    /// sends <c>initialize</c> and gets a session.
+    /// </summary>
+    public async Task<McpClient> ConnectAsync(string? token = null, string? protocolVersion = null)
     {
         var headers = new Dictionary<string, string>();
         if ((token ?? Token) is { } bearer)
@@ -81,7 +85,7 @@ internal sealed class ServeProcess : IAsyncDisposable
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = headers,
         });
-        return await McpClient.CreateAsync(transport, cancellationToken: _scope.Timeout);
+        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = protocolVersion }, cancellationToken: _scope.Timeout);
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, bool withToken = true)

@@ -22,7 +22,8 @@ public sealed class ToolCallParamsTests
     {
         await using var scope = new MeshScope();
         await using ServeProcess serve = await ServeProcess.StartAsync(scope);
-        await using McpClient client = await serve.ConnectAsync();
+        // The raw request rides the client's session (2026-07-28 clients have none).
+        await using McpClient client = await serve.ConnectAsync(protocolVersion: "2025-11-25");
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
         {

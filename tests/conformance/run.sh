@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the MCP conformance scenarios that apply to any server against a real `meshfleet serve`.
 # Usage: tests/conformance/run.sh path/to/meshfleet   (after `npm ci` in this folder)
+# Conformance 0.1.16 (the newest on npm here) has scenarios for 2025-06-18 and 2025-11-25 only; it drives the
+# initialize path. The 2026-07-28 path (server/discover, stateless) is covered by tests/interop/revisions.mjs.
 # The suite prints "Passed: N/N, N failed": its output goes to files, so CI does not read it as the test summary.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

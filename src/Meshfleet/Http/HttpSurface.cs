@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol.AspNetCore;
 
 namespace Meshfleet.Http;
 
@@ -40,7 +41,11 @@ internal static class HttpSurface
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MeshfleetJsonContext.Default));
         if (serveMcp)
         {
-            builder.Services.AddMeshfleetMcp(settings.AgentId, catalog).WithHttpTransport(o => o.Stateless = false);
+            // Hybrid: clients that send initialize (2025-11-25 and older) get a session with an Mcp-Session-Id as before;
+            // 2026-07-28 clients (server/discover, no initialize, no session) are served per request on the same /mcp.
+            // Our inbox streams (/inbox/{agent_id}/stream) keep their own resumability either way.
+            builder.Services.AddMeshfleetMcp(settings.AgentId, catalog)
+                .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients);
         }
 
         WebApplication app = builder.Build();

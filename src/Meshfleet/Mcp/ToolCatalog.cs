@@ -49,12 +49,14 @@ internal sealed partial class ToolCatalog
         _settings = settings;
         _logger = logger;
         _capability = settings.Token is { } token ? new StreamCapability(token) : null;
-        _tools = new[]
-        {
+        // tools/list lists the tools in this order, on every revision (part of the API freeze; a new tool goes last).
+        MeshTool[] ordered =
+        [
             SendMessage(), GetInbox(), SubscribeInbox(), Ask(), Reply(), AckMessage(), GetMessageStatus(),
             RegisterAgent(), Heartbeat(), ListAgents(), FindAgents(), CreateFleet(), ListFleets(), Broadcast(),
-        }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
-        Definitions = _tools.Values.Select(t => settings.AgentId is { } bound ? BindDefinition(t.Definition, bound) : t.Definition).ToList();
+        ];
+        _tools = ordered.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
+        Definitions = ordered.Select(t => settings.AgentId is { } bound ? BindDefinition(t.Definition, bound) : t.Definition).ToList();
         Instructions = InstructionsFor(settings.AgentId);
     }
 
