@@ -68,6 +68,7 @@ internal static class MeshHost
         builder.Services.AddSingleton<DutyLease>();
         builder.Services.AddSingleton<HubWake>();
         builder.Services.AddSingleton<ToolCatalog>();
+        builder.Services.AddHostedService<StoreBanner>();
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)
         {
