@@ -236,6 +236,7 @@ internal sealed partial class HubService : IHostedService, IDisposable
         if (_mode.ServeMcpOverHttp)
         {
             LogServingMcp(_logger, _locator.HubBaseUrl + "/mcp", _settings.Token is null ? "no token (loopback only)" : "bearer token required");
+            LogDashboard(_logger, _locator.HubBaseUrl + "/");
         }
         Task wakeReceiver = ReceiveWakesAsync(port, cancellationToken);
         await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
@@ -414,6 +415,9 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Meshfleet {Version} hub: SSE listening on {BaseUrl} (port {Port}, store {StoreId})")]
     private static partial void LogListening(ILogger logger, string version, string baseUrl, int port, string storeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dashboard at {DashboardUrl}")]
+    private static partial void LogDashboard(ILogger logger, string dashboardUrl);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MCP over Streamable HTTP at {McpUrl}, {Auth}")]
     private static partial void LogServingMcp(ILogger logger, string mcpUrl, string auth);

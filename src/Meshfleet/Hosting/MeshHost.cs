@@ -76,6 +76,7 @@ internal static class MeshHost
         builder.Services.AddSingleton(new RoutingOptions());
         builder.Services.AddSingleton<AgentRouter>();
         builder.Services.AddSingleton<ToolCatalog>();
+        builder.Services.AddHostedService<StoreBanner>();
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)
         {
