@@ -15,6 +15,9 @@ internal static class HelpText
           meshfleet export [--out FILE]        write the whole ledger as JSON Lines (stdout by default)
           meshfleet import FILE                load a JSON Lines ledger (skips messages already present)
           meshfleet rotate-token               make a protected store accept a new token (read from stdin; needs the current one)
+          meshfleet setup <claude|opencode|codex|gemini> [--agent ID] [--dry-run]
+                                               write that client's user-level MCP config for this binary (idempotent)
+          meshfleet doctor                     check binary, store, port holder, token and clients; say what to fix
           meshfleet --version | --help
 
         Settings (flag, environment variable, default):
