@@ -8,6 +8,13 @@ using Meshfleet.Bench.Reporting;
 // Figures, not pass/fail: run on demand against a published build.
 //   dotnet publish src/Meshfleet -c Release -o out
 //   dotnet run --project bench/Meshfleet.Bench -c Release -- out/meshfleet [--quick] [--out FILE]
+// Routing quality and cost, in process (no executable needed):
+//   dotnet run --project bench/Meshfleet.Bench -c Release -- --routing [ONNX model path]
+if (args.Length >= 1 && args[0] == "--routing")
+{
+    return await Meshfleet.Bench.Routing.RoutingBench.RunAsync(args.Length > 1 ? args[1] : null, Console.Out);
+}
+
 if (args.Length == 2 && args[0] == "--floor-relay")
 {
     return await FloorRelay.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));

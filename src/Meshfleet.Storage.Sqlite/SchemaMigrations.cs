@@ -73,6 +73,27 @@ internal static class SchemaMigrations
         ALTER TABLE deliveries ADD COLUMN last_notified_at INTEGER;
         ALTER TABLE deliveries ADD COLUMN read_at INTEGER;
         """,
+
+        // v4: routing. One vector per agent and model (float32 little-endian), with the hash of the text it was made from;
+        // and each routed hand-off, so its outcome (who answered, whether it was re-routed) can be read from the ledger later.
+        """
+        CREATE TABLE agent_embeddings (
+            agent_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (agent_id, model)
+        ) STRICT;
+        CREATE TABLE routed_messages (
+            message_id TEXT PRIMARY KEY,
+            from_agent_id TEXT NOT NULL,
+            fleet_id TEXT,
+            to_agent_id TEXT NOT NULL,
+            score REAL NOT NULL,
+            model TEXT NOT NULL,
+            routed_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 
     public static int Latest => Steps.Length;

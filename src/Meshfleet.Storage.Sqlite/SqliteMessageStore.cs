@@ -70,13 +70,13 @@ public sealed class SqliteMessageStore : IMessageStore
             Execute(writer, "PRAGMA busy_timeout = 10000");
             Execute(writer, "PRAGMA journal_mode = WAL");
             Execute(writer, options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-            SqliteFailure.ThrowIfDamaged(writer, path);
-            SchemaMigrations.Apply(writer, path);
             if (options.MaxPageCount is { } pages)
             {
                 Execute(writer, $"PRAGMA max_page_count = {pages}");
             }
 
+            SqliteFailure.ThrowIfDamaged(writer, path);
+            SchemaMigrations.Apply(writer, path);
             using SqliteCommand command = writer.CreateCommand();
             command.CommandText = "SELECT value FROM meta WHERE key = 'store_id'";
             string storeId = (string)command.ExecuteScalar()!;

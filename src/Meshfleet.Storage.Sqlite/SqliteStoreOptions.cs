@@ -16,7 +16,7 @@ public sealed record SqliteStoreOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// Caps the file at this many pages (never below its size at open), so writes past it fail as on a full disk:
+    /// Caps the file at this many pages (never below its size at open), so writes past it, migrations included, fail as on a full disk:
     /// the way tests fill the disk without filling a real one.
     /// </summary>
     internal long? MaxPageCount { get; init; }

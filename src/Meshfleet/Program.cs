@@ -46,6 +46,8 @@ try
             return await SetupCommand.RunAsync(settings, commandArgs, Environment.GetEnvironmentVariable, Console.Out, CancellationToken.None);
         case "doctor":
             return await DoctorCommand.RunAsync(settings, Environment.GetEnvironmentVariable, Console.Out, CancellationToken.None);
+        case "watch" or "bridge" or "inbox":
+            return await FollowerCommands.RunAsync(command, settings, commandArgs);
         case "" or "serve":
             if (commandArgs.Count > 0)
             {

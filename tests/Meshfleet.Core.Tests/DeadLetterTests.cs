@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
@@ -20,7 +22,7 @@ public sealed class DeadLetterTests
         Assert.Equal(1, await mesh.Redeliverer.RunDueAsync(mesh.Timeout));
 
         // The seam: the recipient acks right after the sweep has read the row as due, before it dead-letters it.
-        var racing = new AckAfterListRegistry(mesh.Registry, () => mesh.Mesh.AckAsync("worker", sent.MessageId, mesh.Timeout).AsTask());
+        IRegistryStore racing = AckAfterListRegistry.Wrap(mesh.Registry, () => mesh.Mesh.AckAsync("worker", sent.MessageId, mesh.Timeout).AsTask());
         var sweep = new Redeliverer(new Mesh(mesh.Store, racing, mesh.Hub, new MeshLimits(), policy, mesh.Time), mesh.Hub, policy);
         mesh.Time.Advance(TimeSpan.FromSeconds(60));
         Assert.Equal(1, await sweep.RunDueAsync(mesh.Timeout));
@@ -64,54 +66,47 @@ public sealed class DeadLetterTests
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The real registry, with a hook that runs right after the due rows were read.</summary>
-    private sealed class AckAfterListRegistry(IRegistryStore inner, Func<Task> afterList) : IRegistryStore
+    /// <summary>
+    /// The real registry, with a hook that runs right after the due rows were read. A proxy rather than a hand-written
+    /// decorator, so the seam keeps compiling as the registry contract grows.
+    /// </summary>
+    public class AckAfterListRegistry : DispatchProxy
     {
-        public async ValueTask<IReadOnlyList<DeliveryRow>> ListDueRedeliveriesAsync(long now, int limit, CancellationToken cancellationToken)
+        private IRegistryStore _inner = null!;
+        private Func<Task> _afterList = null!;
+
+        public static IRegistryStore Wrap(IRegistryStore inner, Func<Task> afterList)
         {
-            IReadOnlyList<DeliveryRow> due = await inner.ListDueRedeliveriesAsync(now, limit, cancellationToken);
-            await afterList();
-            return due;
+            IRegistryStore proxy = Create<IRegistryStore, AckAfterListRegistry>();
+            var self = (AckAfterListRegistry)(object)proxy;
+            self._inner = inner;
+            self._afterList = afterList;
+            return proxy;
         }
 
-        public ValueTask<AgentRow> UpsertAgentAsync(AgentProfile profile, long now, CancellationToken cancellationToken) => inner.UpsertAgentAsync(profile, now, cancellationToken);
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod!.Name == nameof(IRegistryStore.ListDueRedeliveriesAsync))
+            {
+                return new ValueTask<IReadOnlyList<DeliveryRow>>(ListThenRunHookAsync((long)args![0]!, (int)args[1]!, (CancellationToken)args[2]!));
+            }
 
-        public ValueTask RecordHeartbeatAsync(string agentId, long now, CancellationToken cancellationToken) => inner.RecordHeartbeatAsync(agentId, now, cancellationToken);
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                ExceptionDispatchInfo.Throw(ex.InnerException);
+                throw;
+            }
+        }
 
-        public ValueTask RecordStreamsAsync(IReadOnlyDictionary<string, int> streams, long now, CancellationToken cancellationToken) => inner.RecordStreamsAsync(streams, now, cancellationToken);
-
-        public ValueTask MarkOfflineReportedAsync(string agentId, long? at, CancellationToken cancellationToken) => inner.MarkOfflineReportedAsync(agentId, at, cancellationToken);
-
-        public ValueTask<AgentRow?> GetAgentAsync(string agentId, CancellationToken cancellationToken) => inner.GetAgentAsync(agentId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<AgentRow>> ListAgentsAsync(string? fleetId, CancellationToken cancellationToken) => inner.ListAgentsAsync(fleetId, cancellationToken);
-
-        public ValueTask<Fleet> UpsertFleetAsync(string fleetId, string? description, int? requestTimeoutSeconds, int? heartbeatTimeoutSeconds, CancellationToken cancellationToken) =>
-            inner.UpsertFleetAsync(fleetId, description, requestTimeoutSeconds, heartbeatTimeoutSeconds, cancellationToken);
-
-        public ValueTask<Fleet?> GetFleetAsync(string fleetId, CancellationToken cancellationToken) => inner.GetFleetAsync(fleetId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Fleet>> ListFleetsAsync(CancellationToken cancellationToken) => inner.ListFleetsAsync(cancellationToken);
-
-        public ValueTask RecordPushesAsync(IReadOnlyList<PushRecord> pushes, CancellationToken cancellationToken) => inner.RecordPushesAsync(pushes, cancellationToken);
-
-        public ValueTask<DeliveryRow?> AckAsync(string agentId, string messageId, long now, CancellationToken cancellationToken) => inner.AckAsync(agentId, messageId, now, cancellationToken);
-
-        public ValueTask RecordAttemptAsync(string messageId, int attempts, long? nextAttemptAt, long? deadLetteredAt, CancellationToken cancellationToken) =>
-            inner.RecordAttemptAsync(messageId, attempts, nextAttemptAt, deadLetteredAt, cancellationToken);
-
-        public ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken) =>
-            inner.DeadLetterAsync(messageId, now, notice, cancellationToken);
-
-        public ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken) => inner.PullInRedeliveriesAsync(latest, now, cancellationToken);
-
-        public ValueTask RecordNotifiedAsync(MeshMessage message, long at, CancellationToken cancellationToken) => inner.RecordNotifiedAsync(message, at, cancellationToken);
-
-        public ValueTask RecordReadAsync(IReadOnlyList<MeshMessage> messages, long at, CancellationToken cancellationToken) => inner.RecordReadAsync(messages, at, cancellationToken);
-
-        public ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken) =>
-            inner.ListUnseenAsync(agentId, fromTimestamp, throughSeq, limit, cancellationToken);
-
-        public ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken) => inner.GetDeliveryAsync(messageId, cancellationToken);
+        private async Task<IReadOnlyList<DeliveryRow>> ListThenRunHookAsync(long now, int limit, CancellationToken cancellationToken)
+        {
+            IReadOnlyList<DeliveryRow> due = await _inner.ListDueRedeliveriesAsync(now, limit, cancellationToken);
+            await _afterList();
+            return due;
+        }
     }
 }

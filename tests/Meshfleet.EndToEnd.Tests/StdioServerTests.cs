@@ -21,7 +21,7 @@ public sealed class StdioServerTests
 
         IList<McpClientTool> tools = await node.Client.ListToolsAsync(cancellationToken: scope.Timeout);
         Assert.Equal(
-            ["ack_message", "ask", "broadcast", "create_fleet", "get_inbox", "get_message_status", "heartbeat", "list_agents", "list_fleets", "register_agent", "reply", "send_message", "subscribe_inbox"],
+            ["ack_message", "ask", "broadcast", "create_fleet", "find_agents", "get_inbox", "get_message_status", "heartbeat", "list_agents", "list_fleets", "register_agent", "reply", "send_message", "subscribe_inbox"],
             tools.Select(t => t.Name).Order());
         foreach (McpClientTool tool in tools)
         {

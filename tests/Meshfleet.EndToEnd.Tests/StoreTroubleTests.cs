@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -39,6 +40,68 @@ public sealed class StoreTroubleTests
 
         Assert.Contains(node.Stderr, line => line.Contains("is not a SQLite database", StringComparison.Ordinal));
         Assert.StartsWith("my notes", await File.ReadAllTextAsync(scope.DatabasePath, scope.Timeout), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Store_that_cannot_grow_fails_a_send_with_the_cause_and_the_store_path_not_an_exception_name()
+    {
+        await using var scope = new MeshScope();
+
+        // A file-size limit (SIGXFSZ ignored, so the write fails instead of killing the process) fills the "disk" for
+        // this process alone, deterministically and without privileges.
+        var start = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in new[] { "-c", "trap '' XFSZ; ulimit -f 200; exec \"$0\"", MeshfleetBinary.Path })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string key, string value) in scope.Environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        // A JIT build maps its code through a file that the size limit would refuse (the AOT build has none).
+        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        using Process process = Process.Start(start)!;
+        process.BeginErrorReadLine();
+        try
+        {
+            await using McpClient client = await McpClient.CreateAsync(
+                new StreamClientTransport(serverInput: process.StandardInput.BaseStream, serverOutput: process.StandardOutput.BaseStream),
+                cancellationToken: scope.Timeout);
+            string payload = new('x', 8000);
+            CallToolResult? failed = null;
+            int stored = 0;
+            for (int i = 0; i < 100 && failed is null; i++)
+            {
+                CallToolResult result = await client.CallToolAsync("send_message", new Dictionary<string, object?> { ["from_agent_id"] = "a", ["to_agent_id"] = "b", ["payload"] = payload }, cancellationToken: scope.Timeout);
+                if (result.IsError == true)
+                {
+                    failed = result;
+                }
+                else
+                {
+                    stored++;
+                }
+            }
+
+            Assert.NotNull(failed);
+            string text = string.Concat(failed.Content.OfType<TextContentBlock>().Select(c => c.Text));
+            Assert.Contains(scope.DatabasePath, text, StringComparison.Ordinal);
+            Assert.Contains("free space", text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("SqliteException", text, StringComparison.Ordinal);
+
+            CallToolResult inbox = await client.CallToolAsync("get_inbox", new Dictionary<string, object?> { ["agent_id"] = "b", ["limit"] = 500 }, cancellationToken: scope.Timeout);
+            Assert.Equal(stored, inbox.StructuredContent!.Value.GetProperty("messages").GetArrayLength());
+        }
+        finally
+        {
+            process.StandardInput.Close();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                process.Kill();
+            }
+        }
     }
 
     [Theory]

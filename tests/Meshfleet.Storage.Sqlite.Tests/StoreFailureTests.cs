@@ -21,6 +21,8 @@ public sealed class StoreFailureTests : IDisposable
     [Fact]
     public async Task Full_disk_is_named_with_the_store_path_and_what_was_stored_stays_readable()
     {
+        await SqliteMessageStore.Open(new SqliteStoreOptions { Path = DatabasePath }, TimeProvider.System).DisposeAsync();
+
         // The page cap makes the file "full" at its size at open, as a full disk would, deterministically.
         await using SqliteMessageStore store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = DatabasePath, MaxPageCount = 1 }, TimeProvider.System);
         var stored = new List<MeshMessage>();
@@ -53,6 +55,16 @@ public sealed class StoreFailureTests : IDisposable
             }
         });
         Assert.Contains("full", registryFull.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Full_disk_at_start_is_named_as_such_not_as_a_path_problem()
+    {
+        StoreFailureException full = Assert.Throws<StoreFailureException>(() => SqliteMessageStore.Open(new SqliteStoreOptions { Path = DatabasePath, MaxPageCount = 1 }, TimeProvider.System));
+
+        Assert.Contains("disk holding the Meshfleet store is full", full.Message, StringComparison.Ordinal);
+        Assert.Contains(DatabasePath, full.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("permissions", full.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,12 +3,16 @@ using System.Text;
 
 namespace Meshfleet.Cli;
 
-/// <summary>A minimal SSE reader over HTTP GET, for the demo.</summary>
+/// <summary>A minimal SSE reader over HTTP GET, for the demo, <c>watch</c> and the bridges.</summary>
 internal static class SseClient
 {
-    public static async IAsyncEnumerable<SseEvent> ReadAsync(HttpClient http, string url, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static IAsyncEnumerable<SseEvent> ReadAsync(HttpClient http, string url, CancellationToken cancellationToken) =>
+        ReadAsync(http, new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
+
+    /// <summary>Sends <paramref name="request"/> (a GET, with whatever headers the caller set) and reads its events; disposes the request.</summary>
+    public static async IAsyncEnumerable<SseEvent> ReadAsync(HttpClient http, HttpRequestMessage request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        using HttpRequestMessage owned = request;
         request.Headers.Accept.ParseAdd("text/event-stream");
         using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();

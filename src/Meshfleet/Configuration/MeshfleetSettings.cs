@@ -49,6 +49,12 @@ public sealed record MeshfleetSettings
     /// <summary>The longest one tool call waits (long poll, ask), below the 60 s many clients cut a call off at.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(50);
 
+    /// <summary>The routing model: an ONNX model path, or the endpoint's model name; null for the built-in all-MiniLM-L6-v2.</summary>
+    public string? EmbeddingModel { get; init; }
+
+    /// <summary>An OpenAI-compatible embeddings endpoint to route with, or null for the local model.</summary>
+    public Uri? EmbeddingUrl { get; init; }
+
     /// <summary>True when the listener is reachable only from this machine.</summary>
     public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);
 

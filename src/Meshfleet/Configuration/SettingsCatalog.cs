@@ -49,6 +49,10 @@ internal static class SettingsCatalog
             (s, v) => s with { WakeBacklog = TimeSpan.FromMinutes(Int(v, "MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", 0, 525_600)) }),
         new("MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", "50", "Longest a single tool call waits (get_inbox wait_seconds, ask) before it returns how to keep waiting; keep it below your client's tool timeout.",
             (s, v) => s with { MaxWait = TimeSpan.FromSeconds(Int(v, "MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", 1, 3600)) }),
+        new("MESHFLEET_EMBEDDING_MODEL", "--embedding-model", "(built-in all-MiniLM-L6-v2)", "Routing model: an ONNX sentence model (a .onnx file, or a folder with model.onnx) with its vocab.txt beside it; with MESHFLEET_EMBEDDING_URL, the model name there.",
+            (s, v) => s with { EmbeddingModel = string.IsNullOrEmpty(v) ? null : v }),
+        new("MESHFLEET_EMBEDDING_URL", "--embedding-url", "(none: local model)", "An OpenAI-compatible embeddings endpoint to route with instead, e.g. http://127.0.0.1:11434/v1/embeddings (Ollama).",
+            (s, v) => s with { EmbeddingUrl = string.IsNullOrEmpty(v) ? null : HttpUrl(v) }),
         new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
             (s, v) => s with { LogLevel = LogLevel(v) }),
     ];
@@ -117,6 +121,16 @@ internal static class SettingsCatalog
         if (settings.Token is { Length: < 16 })
         {
             throw new SettingsException("MESHFLEET_TOKEN / --token is shorter than 16 characters; use a long random value, for example: openssl rand -hex 32.");
+        }
+
+        if (settings.EmbeddingUrl is not null && settings.EmbeddingModel is null)
+        {
+            throw new SettingsException("MESHFLEET_EMBEDDING_URL / --embedding-url is set, but MESHFLEET_EMBEDDING_MODEL is not; name the endpoint's model, for example nomic-embed-text.");
+        }
+
+        if (settings.EmbeddingUrl is null && settings.EmbeddingModel is { } model && !File.Exists(model) && !File.Exists(Path.Combine(model, "model.onnx")))
+        {
+            throw new SettingsException($"MESHFLEET_EMBEDDING_MODEL / --embedding-model is '{model}', which is neither a .onnx file nor a folder with model.onnx. Unset it to use the built-in all-MiniLM-L6-v2.");
         }
 
         if (settings.MaxRequestBytes < settings.MaxPayloadBytes + 1024)
@@ -193,6 +207,11 @@ internal static class SettingsCatalog
             throw new SettingsException(ex.Message);
         }
     }
+
+    private static Uri HttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new SettingsException($"MESHFLEET_EMBEDDING_URL / --embedding-url is '{value}'; it must be an http(s) URL such as http://127.0.0.1:11434/v1/embeddings.");
 
     private static bool Durability(string value) => value.ToLowerInvariant() switch
     {

@@ -2,8 +2,10 @@ using Meshfleet.Configuration;
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
+using Meshfleet.Embeddings;
 using Meshfleet.Mcp;
 using Meshfleet.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,6 +69,12 @@ internal static class MeshHost
         builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<DutyLease>();
         builder.Services.AddSingleton<HubWake>();
+        // Constructing the embedder loads nothing: the model loads on the first routing call, off the start-up path.
+        builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
+        builder.Services.AddSingleton<IEmbeddingStore>(sp => new SqliteEmbeddingStore(sp.GetRequiredService<SqliteMessageStore>()));
+        builder.Services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
+        builder.Services.AddSingleton(new RoutingOptions());
+        builder.Services.AddSingleton<AgentRouter>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)

@@ -2,7 +2,9 @@ using Meshfleet.Configuration;
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Routing;
 using Meshfleet.Core.Streaming;
+using Meshfleet.Embeddings;
 using Meshfleet.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,6 +54,7 @@ internal static class StoreUnavailableHost
         var mesh = new Mesh(store, store, hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         var agents = new AgentRegistry(store, hub, TimeProvider.System);
         using var locator = new HubLocator(settings, store);
-        return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), locator, settings, NullLogger<ToolCatalog>.Instance).Definitions;
+        var router = new AgentRouter(agents, store, EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl), store, new RoutingOptions(), TimeProvider.System);
+        return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), router, locator, settings, NullLogger<ToolCatalog>.Instance).Definitions;
     }
 }

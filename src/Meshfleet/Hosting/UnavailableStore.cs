@@ -1,6 +1,7 @@
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
 
 namespace Meshfleet.Hosting;
@@ -9,7 +10,7 @@ namespace Meshfleet.Hosting;
 /// Stands in for a store that could not be opened, so the tools can still be built and listed: every operation
 /// fails with the reason the store could not be opened and its fix.
 /// </summary>
-internal sealed class UnavailableStore : IMessageStore, IRegistryStore
+internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddingStore, IRouteLog
 {
     private readonly string _reason;
 
@@ -77,6 +78,12 @@ internal sealed class UnavailableStore : IMessageStore, IRegistryStore
     public ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<IReadOnlyDictionary<string, StoredEmbedding>> GetEmbeddingsAsync(string model, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask SaveEmbeddingAsync(string agentId, string model, StoredEmbedding embedding, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask RecordAsync(RouteRecord record, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

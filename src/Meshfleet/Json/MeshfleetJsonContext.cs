@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Routing;
 
 namespace Meshfleet.Json;
 
@@ -25,6 +26,8 @@ namespace Meshfleet.Json;
 [JsonSerializable(typeof(DeliveryStatus))]
 [JsonSerializable(typeof(Exchange))]
 [JsonSerializable(typeof(MeshOverview))]
+[JsonSerializable(typeof(RoutingResult))]
+[JsonSerializable(typeof(RoutedReceipt))]
 public sealed partial class MeshfleetJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -18,9 +18,12 @@ internal sealed partial class ToolCatalog
             readOnly: false,
             idempotent: true),
         ["agent_id", "name", "role", "description", "fleet_id"],
-        async (args, ct) => Success(
-            await _registry.RegisterAsync(args.String("agent_id"), args.String("name"), args.String("role"), args.String("description"), args.String("fleet_id"), ct).ConfigureAwait(false),
-            MeshfleetJsonContext.Default.AgentView));
+        async (args, ct) =>
+        {
+            AgentView agent = await _registry.RegisterAsync(args.String("agent_id"), args.String("name"), args.String("role"), args.String("description"), args.String("fleet_id"), ct).ConfigureAwait(false);
+            RefreshRoutingInBackground();
+            return Success(agent, MeshfleetJsonContext.Default.AgentView);
+        });
 
     private MeshTool Heartbeat() => new(
         Define(

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Meshfleet.Configuration;
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
 using Meshfleet.Hosting;
 using Meshfleet.Http;
@@ -31,17 +32,19 @@ internal sealed partial class ToolCatalog
     private readonly Mesh _mesh;
     private readonly AgentRegistry _registry;
     private readonly Questions _questions;
+    private readonly AgentRouter _router;
     private readonly HubLocator _locator;
     private readonly MeshfleetSettings _settings;
     private readonly ILogger<ToolCatalog> _logger;
     private readonly Dictionary<string, MeshTool> _tools;
     private readonly StreamCapability? _capability;
 
-    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
+    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, AgentRouter router, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
     {
         _mesh = mesh;
         _registry = registry;
         _questions = questions;
+        _router = router;
         _locator = locator;
         _settings = settings;
         _logger = logger;
@@ -49,7 +52,7 @@ internal sealed partial class ToolCatalog
         _tools = new[]
         {
             SendMessage(), GetInbox(), SubscribeInbox(), Ask(), Reply(), AckMessage(), GetMessageStatus(),
-            RegisterAgent(), Heartbeat(), ListAgents(), CreateFleet(), ListFleets(), Broadcast(),
+            RegisterAgent(), Heartbeat(), ListAgents(), FindAgents(), CreateFleet(), ListFleets(), Broadcast(),
         }.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
         Definitions = _tools.Values.Select(t => settings.AgentId is { } bound ? BindDefinition(t.Definition, bound) : t.Definition).ToList();
         Instructions = InstructionsFor(settings.AgentId);
@@ -109,6 +112,10 @@ internal sealed partial class ToolCatalog
             LogStoreFailed(_logger, name, ex.Message);
             return Failure(ex.Message);
         }
+        catch (RoutingUnavailableException ex)
+        {
+            return Failure(ex.Message);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
@@ -126,15 +133,21 @@ internal sealed partial class ToolCatalog
             Name = "send_message",
             Description =
                 "Send a message to another agent's inbox. It is stored durably before this returns, then pushed live to the " +
-                "recipient's open streams. To answer a message prefer reply; to wait for the answer use ask. " +
+                "recipient's open streams. To answer a message prefer reply; to wait for the answer use ask. fleet_id instead of " +
+                "to_agent_id: the fleet's best online agent for the payload gets it. " +
                 "Example: {\"from_agent_id\":\"orchestrator\",\"to_agent_id\":\"reviewer\",\"payload\":\"Review PR 12\"}",
             InputSchema = ToolSchemas.SendMessageInput,
             OutputSchema = ToolSchemas.SendMessageOutput,
             Annotations = new ToolAnnotations { Title = "Send a message", ReadOnlyHint = false, DestructiveHint = false, IdempotentHint = false, OpenWorldHint = false },
         },
-        ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key", "requires_ack"],
+        ["from_agent_id", "to_agent_id", "payload", "thread_id", "reply_to", "idempotency_key", "requires_ack", "fleet_id"],
         async (args, ct) =>
         {
+            if (args.String("fleet_id") is not null)
+            {
+                return await SendRoutedAsync(args, ct).ConfigureAwait(false);
+            }
+
             string? unknown = await _mesh.UnknownRecipientHintAsync(args.String("to_agent_id"), ct).ConfigureAwait(false);
             AppendResult result = await _mesh.SendAsync(
                 args.String("from_agent_id"),

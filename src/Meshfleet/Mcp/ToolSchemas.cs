@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Meshfleet.Mcp;
 
 /// <summary>JSON schemas of the tools, written by hand to stay short: every tools/list costs each agent context.</summary>
-internal static class ToolSchemas
+internal static partial class ToolSchemas
 {
     private const string AgentId = """{"type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"}""";
 
@@ -20,12 +20,13 @@ internal static class ToolSchemas
         "thread_id":{"type":"string","description":"Groups a conversation."},
         "reply_to":{"type":"string","description":"message_id this answers."},
         "idempotency_key":{"type":"string","description":"A retry with the same key returns the first message, never a duplicate."},
-        "requires_ack":{"type":"boolean","description":"Redeliver with backoff until the recipient calls ack_message; dead-letter after the last attempt."}},
-        "required":["from_agent_id","to_agent_id","payload"]}
+        "requires_ack":{"type":"boolean","description":"Redeliver with backoff until the recipient calls ack_message; dead-letter after the last attempt."},
+        "fleet_id":{"type":"string","description":"Instead of to_agent_id: route to the fleet's best online agent."}},
+        "required":["from_agent_id","payload"]}
         """);
 
     public static readonly JsonElement SendMessageOutput = Parse("""
-        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"timestamp":{"type":"integer"},"warning":{"type":"string","description":"Set when the recipient is unknown (likely a typo)."}},"required":["message_id","seq","timestamp"]}
+        {"type":"object","properties":{"message_id":{"type":"string"},"seq":{"type":"integer"},"timestamp":{"type":"integer"},"warning":{"type":"string","description":"Set when the recipient is unknown (likely a typo)."},"to_agent_id":{"type":"string"},"score":{"type":"number"},"model":{"type":"string"}},"required":["message_id","seq","timestamp"]}
         """);
 
     public static readonly JsonElement GetInboxInput = Parse($$$"""

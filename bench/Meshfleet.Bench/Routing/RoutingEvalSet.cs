@@ -1,0 +1,93 @@
+namespace Meshfleet.Bench.Routing;
+
+/// <summary>
+/// Routing's evaluation set: 14 agents and 4 tasks each, phrased the way an orchestrator hands work out. In every group
+/// the last two tasks share no word with the right agent's description (the bench counts and prints this), so a
+/// lexical ranker cannot solve them. The off-topic tasks fit nobody: they calibrate the "nothing fits" threshold.
+/// </summary>
+internal static class RoutingEvalSet
+{
+    public static readonly IReadOnlyList<EvalAgent> Agents =
+    [
+        new("code-reviewer", "reviewer", "Reviews pull requests for correctness, readability and test coverage, and leaves inline comments.",
+            ["Please review PR 482 before we merge it; check the error handling.",
+             "Look over the diff in branch feature/login and leave comments on anything confusing.",
+             "Is this change safe to land? Give a second opinion on the patch.",
+             "Someone needs to read Alice's changes line by line and say what smells."]),
+        new("security-auditor", "security", "Audits code and dependencies for vulnerabilities such as injection, leaked secrets and unsafe deserialization.",
+            ["Audit the login endpoint for SQL injection.",
+             "Check whether any secrets were leaked in the repo history.",
+             "Could an attacker take over an account through the password reset flow?",
+             "Is the new crypto library we pulled in trustworthy, any known CVEs?"]),
+        new("db-migrator", "database", "Writes and checks SQL schema migrations, indexes and query plans for PostgreSQL and SQLite.",
+            ["Write a migration that adds an index on orders.customer_id.",
+             "Explain why this PostgreSQL query plan does a sequential scan.",
+             "We need a new column on the users table without locking it for hours.",
+             "Rename the customer column in production tables safely, keeping old readers working."]),
+        new("frontend-dev", "frontend", "Builds React components, CSS layouts and accessible web UI.",
+            ["Build a React component for the settings page.",
+             "The CSS layout breaks on narrow screens; fix it.",
+             "Make the signup button work with a screen reader and keyboard only.",
+             "The dropdown menu flickers when you hover over it in Safari."]),
+        new("test-writer", "tester", "Writes unit and integration tests, finds flaky tests and raises coverage.",
+            ["Write unit tests for the invoice calculator.",
+             "The integration test for checkout is flaky; find out why.",
+             "Make sure the parser handles empty input and very long lines; nothing checks that today.",
+             "Prove the discount rules work for every edge case before release."]),
+        new("docs-writer", "technical writer", "Writes READMEs, API reference pages, tutorials and changelogs.",
+            ["Write a tutorial for getting started with the CLI.",
+             "Update the changelog for version 2.3.",
+             "Newcomers can't figure out how to install the tool; explain it step by step for them.",
+             "Describe every HTTP endpoint's parameters so client developers know what to send."]),
+        new("devops", "ci-cd", "Maintains CI pipelines, Dockerfiles, Kubernetes manifests and release automation.",
+            ["The CI pipeline takes 40 minutes; speed it up.",
+             "Write a Dockerfile for the worker service.",
+             "Set up automatic deploys to staging on every merge to main.",
+             "Our container cluster keeps evicting pods; fix the resource limits in the deployment yaml."]),
+        new("perf-engineer", "performance", "Profiles CPU and memory, finds hot paths and benchmarks latency and throughput.",
+            ["Profile the API server; CPU is at 100% under load.",
+             "Benchmark the new JSON parser's throughput.",
+             "The dashboard takes nine seconds to open; make it fast.",
+             "The service's RSS keeps growing until the kernel kills it."]),
+        new("translator", "localization", "Translates product strings and documents between English, German, French and Japanese.",
+            ["Translate the onboarding strings into German.",
+             "We need the pricing page in Japanese by Friday.",
+             "Make the app usable for customers in Spain and Mexico.",
+             "Check that the Italian version of the terms of service reads naturally."]),
+        new("data-analyst", "analyst", "Analyzes CSV and warehouse data with SQL and pandas, and makes charts and reports.",
+            ["Analyze last quarter's sales CSV and chart revenue by region.",
+             "Write a SQL query for weekly active users and make a report.",
+             "How many customers churned in March compared with February?",
+             "Which marketing campaign brought the most signups? Give me numbers."]),
+        new("incident-responder", "on-call", "Triages production outages, reads logs and metrics, and coordinates rollbacks.",
+            ["Production is down; triage the outage now.",
+             "Error rates spiked in the logs after the deploy; coordinate a rollback.",
+             "Customers can't check out and the status page is red; someone take charge.",
+             "The payment service started returning 500s ten minutes ago."]),
+        new("ux-designer", "designer", "Designs user flows, wireframes and visual mockups in Figma.",
+            ["Design the user flow for inviting teammates.",
+             "Make wireframes for the new billing screen.",
+             "Sketch how the onboarding should look before engineers build it.",
+             "People get lost in our settings; propose a clearer navigation."]),
+        new("ml-engineer", "machine learning", "Trains and evaluates machine learning models, prepares datasets and tunes hyperparameters.",
+            ["Train a model to classify support tickets.",
+             "Tune the hyperparameters of the ranking model.",
+             "Our spam classifier's accuracy dropped; retrain it on fresh examples.",
+             "Predict which users will cancel next month from their activity."]),
+        new("license-checker", "compliance", "Checks open-source licenses of dependencies and answers copyright and attribution questions.",
+            ["Check the licenses of our npm dependencies.",
+             "What attribution do we owe for the fonts we bundle?",
+             "Can we ship this GPL library in our proprietary product?",
+             "Is it legal to paste this snippet from Stack Overflow into our codebase?"]),
+    ];
+
+    public static readonly IReadOnlyList<string> OffTopic =
+    [
+        "Bake a chocolate cake for the team party.",
+        "Book a flight to Lisbon for next Tuesday.",
+        "What will the weather be in Paris tomorrow?",
+        "Water the office plants while I am away.",
+        "Pick a restaurant for Friday's dinner with the family.",
+        "Write a birthday poem for my grandmother.",
+    ];
+}
