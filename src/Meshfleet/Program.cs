@@ -1,5 +1,7 @@
 using Meshfleet;
 using Meshfleet.Cli;
+using Meshfleet.Cli.Doctor;
+using Meshfleet.Cli.Setup;
 using Meshfleet.Configuration;
 using Meshfleet.Hosting;
 using Meshfleet.Storage.Sqlite;
@@ -40,6 +42,10 @@ try
             return await TokenCommands.RotateAsync(settings, Console.In, CancellationToken.None);
         case "demo":
             return await DemoCommand.RunAsync(CancellationToken.None);
+        case "setup":
+            return await SetupCommand.RunAsync(settings, commandArgs, Environment.GetEnvironmentVariable, Console.Out, CancellationToken.None);
+        case "doctor":
+            return await DoctorCommand.RunAsync(settings, Environment.GetEnvironmentVariable, Console.Out, CancellationToken.None);
         case "watch" or "bridge" or "inbox":
             return await FollowerCommands.RunAsync(command, settings, commandArgs);
         case "" or "serve":
@@ -67,7 +73,7 @@ try
             return 2;
     }
 }
-catch (Exception ex) when (ex is StoreVersionException or Meshfleet.Core.Storage.StoreFailureException)
+catch (Exception ex) when (ex is StoreVersionException or Meshfleet.Core.Storage.StoreFailureException or SetupException)
 {
     Console.Error.WriteLine("meshfleet: " + ex.Message);
     return 1;

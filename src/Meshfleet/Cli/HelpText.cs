@@ -23,6 +23,9 @@ internal static class HelpText
                                                each new message becomes a turn in a running Codex thread
           meshfleet inbox --agent ID [--json | --prompt | --hook BeforeAgent|AfterTool|AfterAgent] [--wait SECONDS]
                                                messages since the last run, once (for hooks and scripts)
+          meshfleet setup <claude|opencode|codex|gemini> [--agent ID] [--dry-run]
+                                               write that client's user-level MCP config for this binary (idempotent)
+          meshfleet doctor                     check binary, store, port holder, token and clients; say what to fix
           meshfleet --version | --help
 
         Settings (flag, environment variable, default):

@@ -69,7 +69,7 @@ internal sealed class StoreProtection
     }
 
     /// <summary>A slow, store-salted hash: a copy of the store file does not give the token away cheaply.</summary>
-    private static string Verifier(string token, string storeId)
+    internal static string Verifier(string token, string storeId)
     {
         byte[] salt = Encoding.UTF8.GetBytes("meshfleet token verifier\n" + storeId);
         byte[] hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(token), salt, Iterations, HashAlgorithmName.SHA256, 32);
