@@ -73,6 +73,15 @@ internal static class SchemaMigrations
         ALTER TABLE deliveries ADD COLUMN last_notified_at INTEGER;
         ALTER TABLE deliveries ADD COLUMN read_at INTEGER;
         """,
+
+        // v4: agent identity. Only a hash of each agent's secret key; the key is shown once, when it is made.
+        """
+        CREATE TABLE agent_keys (
+            agent_id TEXT PRIMARY KEY,
+            key_hash BLOB NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 
     public static int Latest => Steps.Length;

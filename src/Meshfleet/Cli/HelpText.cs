@@ -15,6 +15,7 @@ internal static class HelpText
           meshfleet export [--out FILE]        write the whole ledger as JSON Lines (stdout by default)
           meshfleet import FILE                load a JSON Lines ledger (skips messages already present)
           meshfleet rotate-token               make a protected store accept a new token (read from stdin; needs the current one)
+          meshfleet agent-key revoke|rotate ID take an agent's key back, or print a new one (agent identity; needs the token)
           meshfleet --version | --help
 
         Settings (flag, environment variable, default):

@@ -4,6 +4,7 @@ using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
+using Meshfleet.Identity;
 using Meshfleet.Mcp;
 using Meshfleet.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,6 +68,8 @@ internal static class MeshHost
         builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<DutyLease>();
         builder.Services.AddSingleton<HubWake>();
+        builder.Services.AddSingleton<IAgentKeyStore>(sp => new SqliteAgentKeys(sp.GetRequiredService<SqliteMessageStore>()));
+        builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)

@@ -3,6 +3,7 @@ using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Streaming;
+using Meshfleet.Identity;
 using Meshfleet.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,6 +53,6 @@ internal static class StoreUnavailableHost
         var mesh = new Mesh(store, store, hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         var agents = new AgentRegistry(store, hub, TimeProvider.System);
         using var locator = new HubLocator(settings, store);
-        return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), locator, settings, NullLogger<ToolCatalog>.Instance).Definitions;
+        return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), locator, settings, new AgentIdentity(settings, store, TimeProvider.System), NullLogger<ToolCatalog>.Instance).Definitions;
     }
 }
