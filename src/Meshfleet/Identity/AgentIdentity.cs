@@ -40,7 +40,12 @@ public sealed class AgentIdentity
         AgentKeys.LooksLikeKey(key) ? await _keys.FindAgentAsync(AgentKeys.Hash(key!), cancellationToken).ConfigureAwait(false) : null;
 
     /// <summary>A principal carrying the agent, for the HTTP request that proved it.</summary>
-    public static ClaimsPrincipal Principal(string agentId) => new(new ClaimsIdentity([new Claim(AgentClaim, agentId)], "meshfleet-agent-key"));
+    /// <remarks>
+    /// The name identifier is what the MCP SDK binds a stateful session to: a session begun with one agent's key cannot be
+    /// continued with another's.
+    /// </remarks>
+    public static ClaimsPrincipal Principal(string agentId) =>
+        new(new ClaimsIdentity([new Claim(AgentClaim, agentId), new Claim(ClaimTypes.NameIdentifier, "agent:" + agentId)], "meshfleet-agent-key"));
 
     /// <summary>
     /// The agent a tool call acts as: from <paramref name="user"/> over HTTP (null user: this stdio process's binding).
