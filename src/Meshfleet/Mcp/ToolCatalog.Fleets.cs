@@ -12,10 +12,9 @@ internal sealed partial class ToolCatalog
             "register_agent",
             "Register agent",
             "Say who you are: name, role, what you do (description) and your fleet (created if new). Call it once at start; " +
-            "calling again updates it. Counts as a heartbeat. With agent identity on, a new agent's reply carries agent_key once: keep it, " +
-            "it proves you are this agent (rotate_key: true, sent with the key, replaces it). Example: {\"agent_id\":\"reviewer\",\"role\":\"reviewer\",\"fleet_id\":\"pr-12\"}",
+            "calling again updates it. Counts as a heartbeat. With agent identity on, a new agent gets agent_key once: keep it. Example: {\"agent_id\":\"reviewer\",\"role\":\"reviewer\",\"fleet_id\":\"pr-12\"}",
             ToolSchemas.RegisterAgentInput,
-            ToolSchemas.AgentOutput,
+            ToolSchemas.RegisteredAgentOutput,
             readOnly: false,
             idempotent: true),
         ["agent_id", "name", "role", "description", "fleet_id", "rotate_key"],
