@@ -141,6 +141,15 @@ public sealed class AgentIdentityTests
         Assert.True(revoke.ExitCode == 0, revoke.Stderr);
         string revoked = await bound.CallExpectingErrorAsync("get_inbox", []);
         Assert.Contains("not the current key of 'dana'", revoked, StringComparison.Ordinal);
+
+        // The operator hands out a new key; it is printed once, on stdout, and a process bound with it works.
+        CliRun rotate = await MeshfleetBinary.RunAsync(new Dictionary<string, string>(scope.Environment) { ["MESHFLEET_TOKEN"] = Token }, scope.Timeout, "agent-key", "rotate", "dana");
+        Assert.True(rotate.ExitCode == 0, rotate.Stderr);
+        string newKey = rotate.Stdout.Trim();
+        Assert.StartsWith("mfk_", newKey, StringComparison.Ordinal);
+        Assert.DoesNotContain(newKey, rotate.Stderr, StringComparison.Ordinal);
+        await using MeshNode renewed = await scope.StartNodeAsync(new Dictionary<string, string>(withToken) { ["MESHFLEET_AGENT_ID"] = "dana", ["MESHFLEET_AGENT_KEY"] = newKey });
+        await renewed.CallAsync("get_inbox", []);
     }
 
     [Fact]
