@@ -94,6 +94,15 @@ internal static class SchemaMigrations
             routed_at INTEGER NOT NULL
         ) STRICT;
         """,
+
+        // v5: agent identity. Only a hash of each agent's secret key; the key is shown once, when it is made.
+        """
+        CREATE TABLE agent_keys (
+            agent_id TEXT PRIMARY KEY,
+            key_hash BLOB NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -40,6 +40,8 @@ try
             return await LedgerCommands.ImportAsync(settings, commandArgs, CancellationToken.None);
         case "rotate-token":
             return await TokenCommands.RotateAsync(settings, Console.In, CancellationToken.None);
+        case "agent-key":
+            return await AgentKeyCommands.RunAsync(settings, commandArgs, CancellationToken.None);
         case "demo":
             return await DemoCommand.RunAsync(CancellationToken.None);
         case "setup":

@@ -19,6 +19,9 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public string? Token { get; }
 
+    /// <summary>Settings for tests about something else than agent identity, which is on by default with a token.</summary>
+    public static IReadOnlyDictionary<string, string> IdentityOff { get; } = new Dictionary<string, string> { ["MESHFLEET_AGENT_IDENTITY"] = "off" };
+
     public int Pid => _process.Id;
 
     public string McpUrl => $"http://127.0.0.1:{_scope.Port}/mcp";

@@ -51,7 +51,7 @@ public sealed class ServeTests
     public async Task Token_guards_every_endpoint_but_healthz()
     {
         await using var scope = new MeshScope();
-        await using ServeProcess serve = await ServeProcess.StartAsync(scope, Token);
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope, Token, ServeProcess.IdentityOff);
 
         using HttpResponseMessage health = await scope.Http.SendAsync(serve.Request(HttpMethod.Get, "/healthz", withToken: false), scope.Timeout);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -80,7 +80,7 @@ public sealed class ServeTests
     public async Task Stream_url_capability_opens_that_agents_stream_only()
     {
         await using var scope = new MeshScope();
-        await using ServeProcess serve = await ServeProcess.StartAsync(scope, Token);
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope, Token, ServeProcess.IdentityOff);
         await using McpClient client = await serve.ConnectAsync();
         CallToolResult ticket = await client.CallToolAsync("subscribe_inbox", new Dictionary<string, object?> { ["agent_id"] = "alice" }, cancellationToken: scope.Timeout);
         string url = ticket.StructuredContent!.Value.GetProperty("stream_url").GetString()!;

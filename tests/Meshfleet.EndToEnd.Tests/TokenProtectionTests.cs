@@ -16,7 +16,7 @@ public sealed class TokenProtectionTests
     {
         await using var scope = new MeshScope();
         MeshNode tokenless;
-        await using (ServeProcess serve = await ServeProcess.StartAsync(scope, Token))
+        await using (ServeProcess serve = await ServeProcess.StartAsync(scope, Token, ServeProcess.IdentityOff))
         {
             await using McpClient client = await serve.ConnectAsync();
             CallToolResult sent = await client.CallToolAsync("send_message", new Dictionary<string, object?> { ["from_agent_id"] = "a", ["to_agent_id"] = "b", ["payload"] = "for b only" }, cancellationToken: scope.Timeout);

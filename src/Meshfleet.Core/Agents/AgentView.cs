@@ -1,6 +1,9 @@
 namespace Meshfleet.Core.Agents;
 
-/// <summary>An agent as <c>list_agents</c> shows it: <c>status</c> is online or offline, <c>last_seen</c> Unix ms.</summary>
+/// <summary>
+/// An agent as <c>list_agents</c> shows it: <c>status</c> is online or offline, <c>last_seen</c> Unix ms. <c>agent_key</c> is
+/// set only in the register_agent reply that made the agent's key (shown once).
+/// </summary>
 public sealed record AgentView(
     string AgentId,
     string? Name,
@@ -8,4 +11,5 @@ public sealed record AgentView(
     string? Description,
     string? FleetId,
     string Status,
-    long? LastSeen);
+    long? LastSeen,
+    string? AgentKey = null);

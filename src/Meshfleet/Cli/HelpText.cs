@@ -26,6 +26,7 @@ internal static class HelpText
           meshfleet setup <claude|opencode|codex|gemini> [--agent ID] [--dry-run]
                                                write that client's user-level MCP config for this binary (idempotent)
           meshfleet doctor                     check binary, store, port holder, token and clients; say what to fix
+          meshfleet agent-key revoke|rotate ID take an agent's key back, or print a new one (agent identity; needs the token)
           meshfleet --version | --help
 
         Settings (flag, environment variable, default):

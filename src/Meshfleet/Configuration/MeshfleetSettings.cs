@@ -40,6 +40,15 @@ public sealed record MeshfleetSettings
     /// <summary>The agent this process is bound to (<c>MESHFLEET_AGENT_ID</c> / <c>--agent</c>), or null when unbound.</summary>
     public string? AgentId { get; init; }
 
+    /// <summary>The secret key of <see cref="AgentId"/> (<c>MESHFLEET_AGENT_KEY</c>), proving this process may act as it.</summary>
+    public string? AgentKey { get; init; }
+
+    /// <summary><c>MESHFLEET_AGENT_IDENTITY</c>: on, off, or null for the default (on whenever a token is set).</summary>
+    public bool? AgentIdentity { get; init; }
+
+    /// <summary>Whether agents must prove who they are with their key (see <see cref="AgentIdentity"/>).</summary>
+    public bool IdentityOn => AgentIdentity ?? Token is not null;
+
     /// <summary>How far back a newly bound session is told about messages it has not seen (zero: only new ones).</summary>
     public TimeSpan WakeBacklog { get; init; } = TimeSpan.FromMinutes(60);
 

@@ -45,6 +45,10 @@ internal static class SettingsCatalog
             (s, v) => s with { Token = string.IsNullOrEmpty(v) ? null : v }),
         new("MESHFLEET_AGENT_ID", "--agent", "(none)", "The agent this process acts as: tools default agent_id / from_agent_id to it, and its new messages are delivered into the client's session.",
             (s, v) => s with { AgentId = string.IsNullOrEmpty(v) ? null : AgentId(v) }),
+        new("MESHFLEET_AGENT_KEY", "--agent-key", "(none)", "The secret key register_agent returned for MESHFLEET_AGENT_ID; needed to act as that agent when agent identity is on.",
+            (s, v) => s with { AgentKey = string.IsNullOrEmpty(v) ? null : v.Trim() }),
+        new("MESHFLEET_AGENT_IDENTITY", "--agent-identity", "on with a token", "on: agents prove who they are with the key register_agent returns, and may act only as themselves; off: any caller may act as any agent.",
+            (s, v) => s with { AgentIdentity = OnOff(v, "MESHFLEET_AGENT_IDENTITY", "--agent-identity") }),
         new("MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", "60", "When a bound session starts, it is woken with its agent's messages from this far back that nobody read or was woken with yet (at most 50); 0: only new ones.",
             (s, v) => s with { WakeBacklog = TimeSpan.FromMinutes(Int(v, "MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", 0, 525_600)) }),
         new("MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", "50", "Longest a single tool call waits (get_inbox wait_seconds, ask) before it returns how to keep waiting; keep it below your client's tool timeout.",
@@ -195,6 +199,13 @@ internal static class SettingsCatalog
 
         throw new SettingsException($"MESHFLEET_SSE_HOST / --sse-host is '{value}'; it must be an IP address such as 127.0.0.1 (loopback, the default) or 0.0.0.0.");
     }
+
+    private static bool OnOff(string value, string variable, string flag) => value.ToLowerInvariant() switch
+    {
+        "on" or "true" or "1" => true,
+        "off" or "false" or "0" => false,
+        _ => throw new SettingsException($"{variable} / {flag} is '{value}'; use on or off."),
+    };
 
     private static string AgentId(string value)
     {

@@ -6,6 +6,7 @@ using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
 using Meshfleet.Embeddings;
+using Meshfleet.Identity;
 using Meshfleet.Mcp;
 using Meshfleet.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,6 +76,8 @@ internal static class MeshHost
         builder.Services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton(new RoutingOptions());
         builder.Services.AddSingleton<AgentRouter>();
+        builder.Services.AddSingleton<IAgentKeyStore>(sp => new SqliteAgentKeys(sp.GetRequiredService<SqliteMessageStore>()));
+        builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<StoreBanner>();
         builder.Services.AddHostedService<HubService>();

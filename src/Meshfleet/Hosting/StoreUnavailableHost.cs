@@ -5,6 +5,7 @@ using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Routing;
 using Meshfleet.Core.Streaming;
 using Meshfleet.Embeddings;
+using Meshfleet.Identity;
 using Meshfleet.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,6 +56,6 @@ internal static class StoreUnavailableHost
         var agents = new AgentRegistry(store, hub, TimeProvider.System);
         using var locator = new HubLocator(settings, store);
         var router = new AgentRouter(agents, store, EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl), store, new RoutingOptions(), TimeProvider.System);
-        return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), router, locator, settings, NullLogger<ToolCatalog>.Instance).Definitions;
+        return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), router, locator, settings, new AgentIdentity(settings, store, TimeProvider.System), NullLogger<ToolCatalog>.Instance).Definitions;
     }
 }

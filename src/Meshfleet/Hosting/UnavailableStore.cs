@@ -10,7 +10,7 @@ namespace Meshfleet.Hosting;
 /// Stands in for a store that could not be opened, so the tools can still be built and listed: every operation
 /// fails with the reason the store could not be opened and its fix.
 /// </summary>
-internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddingStore, IRouteLog
+internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddingStore, IRouteLog, IAgentKeyStore
 {
     private readonly string _reason;
 
@@ -26,6 +26,16 @@ internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddi
     public ValueTask<IReadOnlyList<MeshMessage>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask<MeshMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<string?> FindAgentAsync(byte[] keyHash, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<byte[]?> GetKeyHashAsync(string agentId, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<bool> ClaimAsync(string agentId, byte[] keyHash, long now, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask ReplaceAsync(string agentId, byte[] keyHash, long now, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<bool> RevokeAsync(string agentId, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask<IReadOnlyList<MeshMessage>> ReadInboxAsync(string agentId, long afterSeq, int limit, CancellationToken cancellationToken) => throw Failure();
 

@@ -38,6 +38,7 @@ internal static class HttpSurface
         builder.Services.AddSingleton(mesh);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(catalog);
+        builder.Services.AddSingleton(catalog.Identity);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MeshfleetJsonContext.Default));
         if (serveMcp)
         {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Meshfleet.Configuration;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Identity;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
@@ -31,11 +32,13 @@ internal sealed partial class ClaudeChannel : BackgroundService
     private readonly MeshfleetSettings _settings;
     private readonly SessionBinding _binding;
     private readonly Mesh _mesh;
+    private readonly AgentIdentity _identity;
     private readonly ILogger<ClaudeChannel> _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public ClaudeChannel(MeshfleetSettings settings, SessionBinding binding, Mesh mesh, ILogger<ClaudeChannel> logger)
+    public ClaudeChannel(MeshfleetSettings settings, SessionBinding binding, Mesh mesh, AgentIdentity identity, ILogger<ClaudeChannel> logger)
     {
+        _identity = identity;
         _settings = settings;
         _binding = binding;
         _mesh = mesh;
@@ -105,6 +108,13 @@ internal sealed partial class ClaudeChannel : BackgroundService
         try
         {
             long cursor = await _mesh.Store.ReadHeadSeqAsync(stoppingToken).ConfigureAwait(false);
+            if (!await ProvenAsync(agent, stoppingToken).ConfigureAwait(false))
+            {
+                // Tool calls say how to fix it; the session is not woken with mail it may not read.
+                LogNotProven(_logger, agent);
+                return;
+            }
+
             LogBound(_logger, agent, cursor);
             await DeliverBacklogAsync(session, agent, cursor, stoppingToken).ConfigureAwait(false);
             while (!stoppingToken.IsCancellationRequested)
@@ -163,6 +173,13 @@ internal sealed partial class ClaudeChannel : BackgroundService
             batch = [];
         }
 
+        if (batch.Count > 0 && !await ProvenAsync(agent, cancellationToken).ConfigureAwait(false))
+        {
+            // The key was rotated or revoked while the session ran: it hears of no more mail.
+            LogNotProven(_logger, agent);
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (MeshMessage message in batch)
         {
             await NotifyAsync(session, message, cancellationToken).ConfigureAwait(false);
@@ -176,6 +193,9 @@ internal sealed partial class ClaudeChannel : BackgroundService
 
         return cursor;
     }
+
+    private async Task<bool> ProvenAsync(string agent, CancellationToken cancellationToken) =>
+        !_identity.Enabled || await _identity.CallerAsync(null, cancellationToken).ConfigureAwait(false) == agent;
 
     private async Task NotifyAsync(McpServer session, MeshMessage message, CancellationToken cancellationToken)
     {
@@ -221,4 +241,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a session notification failed; the message was delivered")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not waking the session with {AgentId}'s messages: agent identity is on and MESHFLEET_AGENT_KEY is not that agent's current key")]
+    private static partial void LogNotProven(ILogger logger, string agentId);
 }

@@ -51,6 +51,9 @@ internal sealed class ToolArguments
     /// <summary>Reports progress to the client during a long wait; null when the client gave no progress token.</summary>
     public WaitProgress? Progress { get; set; }
 
+    /// <summary>The agent the caller proved to be with its key (agent identity on), or null.</summary>
+    public string? Caller { get; set; }
+
     /// <summary>A string argument, or null when absent.</summary>
     public string? String(string name)
     {

@@ -12,17 +12,25 @@ internal sealed partial class ToolCatalog
             "register_agent",
             "Register agent",
             "Say who you are: name, role, what you do (description) and your fleet (created if new). Call it once at start; " +
-            "calling again updates it. Counts as a heartbeat. Example: {\"agent_id\":\"reviewer\",\"role\":\"reviewer\",\"fleet_id\":\"pr-12\"}",
+            "calling again updates it. Counts as a heartbeat. With agent identity on, a new agent gets agent_key once: keep it. Example: {\"agent_id\":\"reviewer\",\"role\":\"reviewer\",\"fleet_id\":\"pr-12\"}",
             ToolSchemas.RegisterAgentInput,
-            ToolSchemas.AgentOutput,
+            ToolSchemas.RegisteredAgentOutput,
             readOnly: false,
             idempotent: true),
-        ["agent_id", "name", "role", "description", "fleet_id"],
+        ["agent_id", "name", "role", "description", "fleet_id", "rotate_key"],
         async (args, ct) =>
         {
-            AgentView agent = await _registry.RegisterAsync(args.String("agent_id"), args.String("name"), args.String("role"), args.String("description"), args.String("fleet_id"), ct).ConfigureAwait(false);
+            string agent = InputRules.AgentId(args.String("agent_id"), "agent_id");
+            bool rotate = args.Boolean("rotate_key") ?? false;
+            string? key = await _identity.BeforeRegisterAsync(agent, args.Caller, rotate, ct).ConfigureAwait(false);
+            AgentView view = await _registry.RegisterAsync(agent, args.String("name"), args.String("role"), args.String("description"), args.String("fleet_id"), ct).ConfigureAwait(false);
+            if (key is not null && !await _identity.StoreKeyAsync(agent, key, rotate, ct).ConfigureAwait(false))
+            {
+                throw new MeshInputException($"Refused: agent '{agent}' was claimed with a key by another caller a moment ago. Pick another agent_id, or register with that agent's key.");
+            }
+
             RefreshRoutingInBackground();
-            return Success(agent, MeshfleetJsonContext.Default.AgentView);
+            return Success(view with { AgentKey = key }, MeshfleetJsonContext.Default.AgentView);
         });
 
     private MeshTool Heartbeat() => new(

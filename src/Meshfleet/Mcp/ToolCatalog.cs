@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Meshfleet.Configuration;
@@ -7,6 +8,7 @@ using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
 using Meshfleet.Hosting;
 using Meshfleet.Http;
+using Meshfleet.Identity;
 using Meshfleet.Json;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
@@ -37,9 +39,9 @@ internal sealed partial class ToolCatalog
     private readonly MeshfleetSettings _settings;
     private readonly ILogger<ToolCatalog> _logger;
     private readonly Dictionary<string, MeshTool> _tools;
-    private readonly StreamCapability? _capability;
+    private readonly AgentIdentity _identity;
 
-    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, AgentRouter router, HubLocator locator, MeshfleetSettings settings, ILogger<ToolCatalog> logger)
+    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, AgentRouter router, HubLocator locator, MeshfleetSettings settings, AgentIdentity identity, ILogger<ToolCatalog> logger)
     {
         _mesh = mesh;
         _registry = registry;
@@ -48,7 +50,7 @@ internal sealed partial class ToolCatalog
         _locator = locator;
         _settings = settings;
         _logger = logger;
-        _capability = settings.Token is { } token ? new StreamCapability(token) : null;
+        _identity = identity;
         // tools/list lists the tools in this order, on every revision (part of the API freeze; a new tool goes last).
         MeshTool[] ordered =
         [
@@ -59,6 +61,9 @@ internal sealed partial class ToolCatalog
         Definitions = ordered.Select(t => settings.AgentId is { } bound ? BindDefinition(t.Definition, bound) : t.Definition).ToList();
         Instructions = InstructionsFor(settings.AgentId);
     }
+
+    /// <summary>Who callers are (agent identity), shared with the HTTP layer that reads their keys.</summary>
+    public AgentIdentity Identity => _identity;
 
     /// <summary>What tools/list returns.</summary>
     public IList<Tool> Definitions { get; }
@@ -78,10 +83,13 @@ internal sealed partial class ToolCatalog
 
     /// <summary>Runs a tools/call with its request context (for progress notifications during long waits).</summary>
     public ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken) =>
-        CallAsync(request.Params, cancellationToken, WaitProgress.For(request));
+        CallAsync(request.Params, cancellationToken, WaitProgress.For(request), request.User);
 
-    /// <summary>Runs a tools/call. Bad input becomes a tool error (isError) with a message that says how to fix it.</summary>
-    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken, WaitProgress? progress = null)
+    /// <summary>
+    /// Runs a tools/call. Bad input becomes a tool error (isError) with a message that says how to fix it. <paramref name="user"/>
+    /// is the HTTP caller (null over stdio, where the process's own binding and key say who the caller is).
+    /// </summary>
+    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken, WaitProgress? progress = null, ClaimsPrincipal? user = null)
     {
         string name = request?.Name ?? string.Empty;
         if (!_tools.TryGetValue(name, out MeshTool? tool))
@@ -93,8 +101,11 @@ internal sealed partial class ToolCatalog
 
         try
         {
-            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments, _settings.AgentId);
+            string? caller = _identity.Enabled ? await _identity.CallerAsync(user, cancellationToken).ConfigureAwait(false) : null;
+            ToolArguments arguments = ToolArguments.For(name, request!.Arguments, tool.Arguments, caller ?? _settings.AgentId);
             arguments.Progress = progress;
+            arguments.Caller = caller;
+            await AuthorizeAsync(name, arguments, caller, cancellationToken).ConfigureAwait(false);
             return await tool.Invoke(arguments, cancellationToken).ConfigureAwait(false);
         }
         catch (MeshInputException ex)
@@ -229,16 +240,40 @@ internal sealed partial class ToolCatalog
         {
             string agent = InputRules.AgentId(args.String("agent_id"), "agent_id");
             string baseUrl = await _locator.ResolveStreamBaseAsync(ct).ConfigureAwait(false);
+            string? capability = await _identity.IssueCapabilityAsync(agent, ct).ConfigureAwait(false);
             var ticket = new StreamTicket(
-                StreamUrl: _capability is null
+                StreamUrl: capability is null
                     ? $"{baseUrl}/inbox/{agent}/stream"
-                    : $"{baseUrl}/inbox/{agent}/stream?{StreamCapability.QueryName}={_capability.Issue(agent)}",
+                    : $"{baseUrl}/inbox/{agent}/stream?{StreamCapability.QueryName}={capability}",
                 AgentId: agent,
                 Event: "message",
                 ResumeWith: "Last-Event-ID header or ?since=<seq>",
                 HeartbeatSeconds: (int)_settings.Heartbeat.TotalSeconds);
             return Success(ticket, MeshfleetJsonContext.Default.StreamTicket);
         });
+
+    /// <summary>With agent identity on, refuses a caller acting as an agent it did not prove to be (register_agent checks itself).</summary>
+    private async ValueTask AuthorizeAsync(string tool, ToolArguments args, string? caller, CancellationToken cancellationToken)
+    {
+        if (!_identity.Enabled)
+        {
+            return;
+        }
+
+        switch (tool)
+        {
+            case "send_message" or "ask" or "reply" or "broadcast":
+                _identity.Require(caller, args.String("from_agent_id"), "from_agent_id");
+                break;
+            case "get_inbox" or "subscribe_inbox" or "ack_message" or "heartbeat":
+                _identity.Require(caller, args.String("agent_id"), "agent_id");
+                break;
+            case "get_message_status" when args.String("message_id") is { } id && await _mesh.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is { } message:
+                _identity.RequireParty(caller, message.FromAgentId, message.ToAgentId);
+
+                break;
+        }
+    }
 
     private static Tool BindDefinition(Tool tool, string agentId) => new()
     {

@@ -65,10 +65,13 @@ internal static partial class ToolSchemas
     public static readonly JsonElement AgentIdOnlyInput = SubscribeInboxInput;
 
     public static readonly JsonElement RegisterAgentInput = Parse($$$"""
-        {"type":"object","properties":{"agent_id":{{{AgentId}}},"name":{"type":"string"},"role":{"type":"string","description":"e.g. orchestrator, reviewer"},"description":{"type":"string","description":"What you do, so others can route work to you."},"fleet_id":{{{AgentId}}}},"required":["agent_id"]}
+        {"type":"object","properties":{"agent_id":{{{AgentId}}},"name":{"type":"string"},"role":{"type":"string","description":"e.g. orchestrator, reviewer"},"description":{"type":"string","description":"What you do, so others can route work to you."},"fleet_id":{{{AgentId}}},"rotate_key":{"type":"boolean","description":"New agent_key (send the current one)."}},"required":["agent_id"]}
         """);
 
     public static readonly JsonElement AgentOutput = Parse(Agent);
+
+    /// <summary>register_agent's reply: an agent, and its new key when this call made one (agent identity).</summary>
+    public static readonly JsonElement RegisteredAgentOutput = Parse(Agent.Replace("\"last_seen\":{\"type\":\"integer\"}}", "\"last_seen\":{\"type\":\"integer\"},\"agent_key\":{\"type\":\"string\"}}", StringComparison.Ordinal));
 
     public static readonly JsonElement ListAgentsInput = Parse($$$"""
         {"type":"object","properties":{"fleet_id":{{{AgentId}}}}}
