@@ -75,15 +75,19 @@ public sealed class BridgeTests
         Assert.Equal(0, opencode.PostsWhileBusy);
     }
 
-    [Fact]
-    public async Task Codex_bridge_starts_one_turn_per_message_on_the_loaded_thread_and_retries_a_refused_turn()
+    // "proxy" makes the fake play `codex app-server proxy`, which only answers WebSocket frames after an HTTP upgrade
+    // (JSON lines through it go unanswered, the bug this covers); without it, plain `codex app-server` and its JSON lines.
+    [Theory]
+    [InlineData("")]
+    [InlineData(" proxy")]
+    public async Task Codex_bridge_starts_one_turn_per_message_on_the_loaded_thread_and_retries_a_refused_turn(string proxy)
     {
         await using var scope = new MeshScope();
         MeshNode hub = await scope.StartHubAsync();
         string fake = Path.Combine(AppContext.BaseDirectory, "fakes", "fake-codex-app-server.mjs");
         var environment = new Dictionary<string, string>(scope.Environment) { ["FAKE_CODEX_FAIL_FIRST"] = "1" };
         await using FollowerProcess bridge = await FollowerProcess.StartAsync(environment, scope.Timeout,
-            "bridge", "codex", "--agent", "reviewer", "--app-server", $"node {fake}");
+            "bridge", "codex", "--agent", "reviewer", "--app-server", $"node {fake}{proxy}");
 
         JsonElement first = await SendAsync(hub, "first question", "t-1");
         JsonElement second = await SendAsync(hub, "second\nquestion", null);
@@ -98,6 +102,7 @@ public sealed class BridgeTests
         }
 
         Assert.Contains(bridge.Stderr, l => l.Contains("turn already in progress", StringComparison.Ordinal));
+        Assert.Equal(proxy.Length > 0, bridge.Stderr.Any(l => l.Contains("FAKE-CODEX upgraded to WebSocket", StringComparison.Ordinal)));
         Assert.Equal(0, await bridge.StopAsync(scope.Timeout));
     }
 

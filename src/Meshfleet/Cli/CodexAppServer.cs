@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
 namespace Meshfleet.Cli;
 
 /// <summary>
-/// One JSON-RPC connection to Codex's app-server over a child process's stdio, one JSON object per line (Codex omits
-/// the "jsonrpc" member). By default the child is <c>codex app-server proxy</c>, which reaches the daemon that an
-/// interactive Codex TUI uses, so a turn started here appears in that TUI.
+/// One JSON-RPC connection to Codex's app-server over a child process's stdio (Codex omits the "jsonrpc" member).
+/// Plain <c>codex app-server</c> takes one JSON object per line. The default child, <c>codex app-server proxy</c>,
+/// reaches the daemon that an interactive Codex TUI uses (so a turn started here appears in that TUI), but it relays
+/// raw bytes to the daemon's WebSocket server: through it each message is one WebSocket text frame.
 /// </summary>
 internal sealed class CodexAppServer : IAsyncDisposable
 {
@@ -16,15 +18,24 @@ internal sealed class CodexAppServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TextWriter _diagnostics;
+    private readonly WebSocket? _socket;
     private readonly Task _reading;
     private long _nextId;
 
-    private CodexAppServer(Process process, TextWriter diagnostics)
+    private CodexAppServer(Process process, WebSocket? socket, TextWriter diagnostics)
     {
         _process = process;
+        _socket = socket;
         _diagnostics = diagnostics;
         _reading = ReadResponsesAsync();
     }
+
+    /// <summary>
+    /// True when <paramref name="command"/> is <c>codex app-server proxy</c> (any command with a <c>proxy</c> word),
+    /// which speaks WebSocket through its stdio; anything else is taken to speak JSON lines.
+    /// </summary>
+    public static bool SpeaksWebSocket(IReadOnlyList<string> command) =>
+        command.Skip(1).Any(word => word == "proxy");
 
     /// <summary>True while the child process runs.</summary>
     public bool IsAlive => !_process.HasExited;
@@ -47,7 +58,26 @@ internal sealed class CodexAppServer : IAsyncDisposable
         }
 
         Process process = Process.Start(info) ?? throw new IOException($"could not start '{string.Join(' ', command)}'");
-        var server = new CodexAppServer(process, diagnostics);
+        WebSocket? socket = null;
+        if (SpeaksWebSocket(command))
+        {
+            try
+            {
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                handshake.CancelAfter(TimeSpan.FromSeconds(30));
+                var stdio = new ChildStdioStream(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
+                socket = await CodexWebSocketHandshake.ConnectAsync(stdio, handshake.Token);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
+            {
+                StopChild(process);
+                process.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+                throw ex is IOException ? ex : new IOException("Codex app-server proxy did not answer the WebSocket upgrade within 30 s");
+            }
+        }
+
+        var server = new CodexAppServer(process, socket, diagnostics);
         try
         {
             await server.CallAsync("initialize", json =>
@@ -127,10 +157,16 @@ internal sealed class CodexAppServer : IAsyncDisposable
             json.WriteEndObject();
         }
 
-        buffer.WriteByte((byte)'\n');
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
+            if (_socket is not null)
+            {
+                await _socket.SendAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                return;
+            }
+
+            buffer.WriteByte((byte)'\n');
             Stream input = _process.StandardInput.BaseStream;
             await input.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
             await input.FlushAsync(cancellationToken);
@@ -145,12 +181,19 @@ internal sealed class CodexAppServer : IAsyncDisposable
     {
         try
         {
-            while (await _process.StandardOutput.ReadLineAsync() is { } line)
+            if (_socket is not null)
             {
-                HandleLine(line);
+                await ReadFramesAsync(_socket);
+            }
+            else
+            {
+                while (await _process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    HandleLine(line);
+                }
             }
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or WebSocketException or ObjectDisposedException)
         {
             // The child died; the pending calls fail below.
         }
@@ -158,6 +201,43 @@ internal sealed class CodexAppServer : IAsyncDisposable
         foreach (TaskCompletionSource<JsonElement> waiter in _pending.Values)
         {
             waiter.TrySetException(new IOException("the Codex app-server process exited"));
+        }
+    }
+
+    private async Task ReadFramesAsync(WebSocket socket)
+    {
+        byte[] chunk = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            ValueWebSocketReceiveResult received = await socket.ReceiveAsync(chunk.AsMemory(), CancellationToken.None);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            message.Write(chunk, 0, received.Count);
+            if (received.EndOfMessage)
+            {
+                HandleLine(Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length));
+                message.SetLength(0);
+            }
+        }
+    }
+
+    private static void StopChild(Process process)
+    {
+        try
+        {
+            process.StandardInput.Close();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(2)))
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            // Already gone.
         }
     }
 
@@ -204,20 +284,10 @@ internal sealed class CodexAppServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            _process.StandardInput.Close();
-            if (!_process.WaitForExit(TimeSpan.FromSeconds(2)))
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException)
-        {
-            // Already gone.
-        }
-
+        // Closing the child's stdin ends the proxy too, which drops its connection to the daemon.
+        StopChild(_process);
         await _reading.WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { }, TaskScheduler.Default);
+        _socket?.Dispose();
         _process.Dispose();
         _writeLock.Dispose();
     }
