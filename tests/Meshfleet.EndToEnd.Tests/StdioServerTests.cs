@@ -38,9 +38,10 @@ public sealed class StdioServerTests
         Assert.True(tools.Single(t => t.Name == "get_inbox").ProtocolTool.Annotations!.ReadOnlyHint);
         Assert.False(tools.Single(t => t.Name == "send_message").ProtocolTool.Annotations!.ReadOnlyHint);
 
-        // Every tool definition costs each agent context on every turn: ~4 characters per token, budget 4,000 tokens.
+        // Every tool definition costs each agent context on every turn: ~4 characters per token, budget 4,500 tokens
+        // (raised from 4,000 when find_agents, agent keys and resumable ask landed together: 14 tools, 17,487 characters).
         int size = JsonSerializer.Serialize(tools.Select(t => t.ProtocolTool).ToList(), McpJsonUtilities.DefaultOptions).Length;
-        Assert.True(size < 16_000, $"tools/list is {size} characters");
+        Assert.True(size < 18_000, $"tools/list is {size} characters");
     }
 
     [Fact]

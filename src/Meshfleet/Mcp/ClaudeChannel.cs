@@ -28,6 +28,13 @@ internal sealed partial class ClaudeChannel : BackgroundService
     // Another process's send reaches this one through the store; a short poll keeps the wake well under a second without
     // a query every few milliseconds. Sends that this process publishes itself wake it at once.
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(25);
+
+    // Claude Code (2.1.328) registers its notifications/claude/channel handler only after the connection is up: after
+    // notifications/initialized and its tools/list, in a later tick of its UI (seen 14-200 ms later, more on a loaded
+    // machine), and it sends nothing to the server afterwards that would mark the moment. A notification that arrives
+    // before the handler exists is dropped without a trace by its MCP client, so the first one waits this long after the
+    // handshake; messages that arrive meanwhile are held, not lost, and go out in seq order when it ends.
+    internal static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(2);
     private const int Page = 100;
     private readonly MeshfleetSettings _settings;
     private readonly SessionBinding _binding;
@@ -107,6 +114,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
         _mesh.Hub.Published += OnPublished;
         try
         {
+            // The cursor is taken at the handshake, so a message sent during the grace is delivered after it as a new one.
             long cursor = await _mesh.Store.ReadHeadSeqAsync(stoppingToken).ConfigureAwait(false);
             if (!await ProvenAsync(agent, stoppingToken).ConfigureAwait(false))
             {
@@ -115,6 +123,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
                 return;
             }
 
+            await Task.Delay(HandlerGrace, _mesh.Time, stoppingToken).ConfigureAwait(false);
             LogBound(_logger, agent, cursor);
             await DeliverBacklogAsync(session, agent, cursor, stoppingToken).ConfigureAwait(false);
             while (!stoppingToken.IsCancellationRequested)
