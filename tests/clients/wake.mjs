@@ -147,7 +147,8 @@ async function claudePluginMonitor(ctx) {
   ctx.cleanup.push(kill);
   tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", "160", "-y", "50", `sh ${q(sh)}`);
   const started = { tmux };
-  await paneUntil(tmux, (p) => p.includes("? for shortcuts"), 60_000, "Claude Code's prompt");
+  // Once the monitor runs, the footer's "? for shortcuts" gives way to "1 monitor · ↓ to manage": either means the prompt is up.
+  await paneUntil(tmux, (p) => p.includes("? for shortcuts") || /\d+ monitors? · /.test(p), 60_000, "Claude Code's prompt");
   await settle(ctx, started, agent);
   // watch starts at the mesh's head the first time: wait until its stream is open, or the message predates it.
   const overview = `http://127.0.0.1:${ctx.mesh.port}/api/overview`;
