@@ -5,14 +5,13 @@ using Xunit.Abstractions;
 
 namespace Meshfleet.EndToEnd.Tests;
 
-/// <summary>What a new user installs: the executable with its native libraries in a new folder, the dotnet tool package, and what serve says at start.</summary>
+/// <summary>What a new user installs: the single executable alone in a folder, the dotnet tool package, and what serve says at start.</summary>
 public sealed class InstallTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Aot_binary_copied_with_its_native_libraries_into_an_empty_folder_runs_and_lists_tools()
+    public async Task Aot_binary_copied_alone_into_an_empty_folder_runs_and_lists_tools()
     {
-        // A JIT build (the one beside the tests) needs meshfleet.dll and the runtime; a Native AOT build needs only the
-        // native libraries published beside it (libe_sqlite3.so, libonnxruntime.so: not yet one file, issue 13).
+        // A JIT build (the one beside the tests) needs meshfleet.dll and the runtime; only a Native AOT build is one file.
         if (File.Exists(Path.Combine(Path.GetDirectoryName(MeshfleetBinary.Path)!, "meshfleet.dll")))
         {
             output.WriteLine($"SKIPPED: {MeshfleetBinary.Path} is not a Native AOT build; set MESHFLEET_BIN to out/meshfleet from `dotnet publish src/Meshfleet -c Release -o out`.");
@@ -23,10 +22,6 @@ public sealed class InstallTests(ITestOutputHelper output)
         string folder = Directory.CreateDirectory(Path.Combine(scope.Directory, "alone")).FullName;
         string binary = Path.Combine(folder, "meshfleet");
         File.Copy(MeshfleetBinary.Path, binary); // keeps the execute bit on Unix
-        foreach (string library in Directory.GetFiles(Path.GetDirectoryName(MeshfleetBinary.Path)!, "*.so"))
-        {
-            File.Copy(library, Path.Combine(folder, Path.GetFileName(library)));
-        }
 
         CliRun version = await RunAsync(binary, scope.Environment, folder, scope.Timeout, "--version");
         Assert.True(version.ExitCode == 0, version.Stderr);

@@ -120,10 +120,15 @@ public sealed class StoreTroubleTests
         }
 
         SqliteConnection.ClearAllPools();
+        // Damage the headers of pages 12-28 (b-tree page type, cell count): whichever tables sit there as the schema
+        // grows, quick_check must find them. Damage inside a page's unused space alone would be harmless, and not seen.
         await using (FileStream file = File.OpenWrite(scope.DatabasePath))
         {
-            file.Position = (20 * 4096) + 2048;
-            await file.WriteAsync(Enumerable.Repeat((byte)0xA5, 2048).ToArray(), scope.Timeout);
+            for (int page = 12; page <= 28; page++)
+            {
+                file.Position = page * 4096L;
+                await file.WriteAsync(Enumerable.Repeat((byte)0xA5, 64).ToArray(), scope.Timeout);
+            }
         }
 
         string[] arguments = command switch

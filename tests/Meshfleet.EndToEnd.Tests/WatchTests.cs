@@ -100,8 +100,8 @@ public sealed class WatchTests
     {
         await using var scope = new MeshScope();
         const string token = "watch-test-token-0123456789";
-        await using ServeProcess serve = await ServeProcess.StartAsync(scope, token);
-        // This test is about the token, not agent identity (on by default with a token): the sender acts without a key.
+        // This test is about the token, not agent identity (on by default with a token): nobody here presents a key.
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope, token, ServeProcess.IdentityOff);
         MeshNode sender = await scope.StartNodeAsync(new Dictionary<string, string> { ["MESHFLEET_TOKEN"] = token, ["MESHFLEET_AGENT_IDENTITY"] = "off" });
 
         var refused = await MeshfleetBinary.RunAsync(scope.Environment, scope.Timeout, "watch", "--agent", "reader", "--since", "0", "--no-cursor");
