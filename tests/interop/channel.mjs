@@ -7,31 +7,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { MESHFLEET_BIN, TIMEOUT_MS, freePort } from './support.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MESHFLEET_BIN = process.env.MESHFLEET_BIN
-  ? path.resolve(process.env.MESHFLEET_BIN)
-  : path.resolve(here, '../../out/meshfleet');
-const TIMEOUT_MS = 20_000;
 const PLAIN = "日本語 <b>&</b> 'q'";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('meshfleet channel (TypeScript SDK client, bound process)', { timeout: 4 * TIMEOUT_MS }, () => {
   let dir;
