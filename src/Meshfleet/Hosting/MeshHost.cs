@@ -1,10 +1,5 @@
 using Meshfleet.Configuration;
-using Meshfleet.Core.Agents;
-using Meshfleet.Core.Delivery;
-using Meshfleet.Core.Messaging;
-using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
-using Meshfleet.Core.Streaming;
 using Meshfleet.Embeddings;
 using Meshfleet.Identity;
 using Meshfleet.Mcp;
@@ -29,7 +24,6 @@ internal static class MeshHost
 
         // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema) then fails
         // before hosting starts, with one clean line from Program instead of the host's startup-failure stack trace.
-        // Registered through a factory so the container still owns and disposes it.
         SqliteMessageStore store;
         try
         {
@@ -44,39 +38,13 @@ internal static class MeshHost
             return StoreUnavailableHost.Build(settings, ex.Message);
         }
 
-        builder.Services.AddSingleton<IMessageStore>(_ => store);
-        builder.Services.AddSingleton(new StreamHubOptions
-        {
-            MaxStreamsPerAgent = settings.MaxStreamsPerAgent,
-            MaxStreams = settings.MaxStreams,
-            SubscriberBuffer = settings.SubscriberBuffer,
-            SubscriberBufferBytes = settings.SubscriberBufferBytes,
-        });
-        builder.Services.AddSingleton<StreamHub>();
-        builder.Services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
-        builder.Services.AddSingleton<IRegistryStore>(sp => new SqliteRegistry(sp.GetRequiredService<SqliteMessageStore>()));
-        builder.Services.AddSingleton(new MeshLimits { MaxPayloadBytes = settings.MaxPayloadBytes });
-        builder.Services.AddSingleton(new RetryPolicy { BaseDelay = settings.AckBaseDelay, MaxAttempts = settings.AckMaxAttempts });
-        builder.Services.AddSingleton<Mesh>();
-        builder.Services.AddSingleton<AgentRegistry>();
-        builder.Services.AddSingleton<Questions>();
-        builder.Services.AddSingleton<Watchdog>();
-        builder.Services.AddSingleton<Redeliverer>();
-        builder.Services.AddSingleton<PushLog>();
-        builder.Services.AddSingleton<PresenceReporter>();
-        builder.Services.AddSingleton<DeliveryPump>();
+        builder.Services.AddMeshfleetSqlite(store);
+        builder.Services.AddMeshfleetCore(settings);
         builder.Services.AddSingleton<HubLocator>();
-        builder.Services.AddSingleton(sp => new SqliteMeta(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<DutyLease>();
-        builder.Services.AddSingleton<HubWake>();
         // Constructing the embedder loads nothing: the model loads on the first routing call, off the start-up path.
         builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
-        builder.Services.AddSingleton<IEmbeddingStore>(sp => new SqliteEmbeddingStore(sp.GetRequiredService<SqliteMessageStore>()));
-        builder.Services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
-        builder.Services.AddSingleton(new RoutingOptions());
-        builder.Services.AddSingleton<AgentRouter>();
-        builder.Services.AddSingleton<IAgentKeyStore>(sp => new SqliteAgentKeys(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<StoreBanner>();
