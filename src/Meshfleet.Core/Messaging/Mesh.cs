@@ -20,7 +20,8 @@ public sealed class Mesh
     private readonly MeshLimits _limits;
     private readonly RetryPolicy _retry;
     private readonly TimeProvider _time;
-    private readonly Random _random = new();
+    // Sends run concurrently and Random is not thread-safe (a shared instance can corrupt its state and return 0 forever).
+    private readonly Random _random = Random.Shared;
 
     // Agents seen to exist stay known (agents are never deleted), so the check costs reads only once per recipient.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
