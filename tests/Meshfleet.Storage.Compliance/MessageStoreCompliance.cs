@@ -16,6 +16,9 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     /// <summary>Opens the store under test; a second call opens the same store again (as a restart or another process would).</summary>
     protected abstract IMessageStore OpenStore();
 
+    /// <summary>Opens another store of the same backend, empty and apart from <see cref="OpenStore"/>'s (an import's destination).</summary>
+    protected abstract IMessageStore OpenEmptyStore();
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -87,12 +90,18 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Messages_survive_reopening_the_store()
     {
-        IMessageStore first = Open();
+        // The first handle is closed before the second opens, as a process exits before the next one starts: what the
+        // reopened store shows was durable, not held by a handle still open.
+        IMessageStore first = OpenStore();
         MeshMessage sent = (await first.AppendAsync(Draft("a", "b", "durable") with { ThreadId = "t1", ReplyTo = "msg_x" }, CancellationToken.None)).Message;
+        string storeId = first.StoreId;
+        await first.DisposeAsync();
+
         IMessageStore second = Open();
         IReadOnlyList<MeshMessage> inbox = await second.ReadInboxAsync("b", 0, 10, CancellationToken.None);
         Assert.Equal([sent], inbox);
-        Assert.Equal(first.StoreId, second.StoreId);
+        Assert.Equal(storeId, second.StoreId);
+        Assert.Equal(sent.Seq, await second.ReadHeadSeqAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -145,17 +154,34 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Import_keeps_order_and_skips_known_ids()
+    public async Task Import_into_another_store_keeps_ids_order_and_content_and_skips_known_ids()
     {
         IMessageStore source = Open();
         var exported = new List<MeshMessage>();
         for (int i = 0; i < 5; i++)
         {
-            exported.Add((await source.AppendAsync(Draft("a", "b", $"m{i}"), CancellationToken.None)).Message);
+            MessageDraft draft = Draft("a", i % 2 == 0 ? "b" : "c", $"m{i}") with { ThreadId = i >= 3 ? "t1" : null, ReplyTo = i == 4 ? exported[3].MessageId : null };
+            exported.Add((await source.AppendAsync(draft, CancellationToken.None)).Message);
         }
 
-        Assert.Equal(0, await source.ImportAsync(exported, CancellationToken.None));
-        IReadOnlyList<MeshMessage> stored = await source.ReadAfterAsync(0, 100, CancellationToken.None);
-        Assert.Equal(exported, stored);
+        IMessageStore target = OpenEmptyStore();
+        _opened.Add(target);
+        Assert.NotEqual(source.StoreId, target.StoreId);
+        MeshMessage resident = (await target.AppendAsync(Draft("z", "b", "already here"), CancellationToken.None)).Message;
+
+        Assert.Equal(3, await target.ImportAsync(exported.Take(3).ToList(), CancellationToken.None));
+        Assert.Equal(2, await target.ImportAsync(exported, CancellationToken.None));
+
+        // Ids, parties, payloads, timestamps, thread and reply_to are kept, in order; seqs are the target's own, after its head.
+        IReadOnlyList<MeshMessage> stored = await target.ReadAfterAsync(0, 100, CancellationToken.None);
+        Assert.Equal(resident, stored[0]);
+        List<MeshMessage> imported = [.. stored.Skip(1)];
+        Assert.Equal(exported.Select(m => m with { Seq = 0 }), imported.Select(m => m with { Seq = 0 }));
+        Assert.All(imported.Zip(imported.Skip(1)), pair => Assert.True(pair.First.Seq < pair.Second.Seq, $"seq {pair.Second.Seq} after {pair.First.Seq}"));
+        Assert.True(imported[0].Seq > resident.Seq);
+        Assert.Equal(
+            [resident.MessageId, .. exported.Where(m => m.ToAgentId == "b").Select(m => m.MessageId)],
+            (await target.ReadInboxAsync("b", 0, 100, CancellationToken.None)).Select(m => m.MessageId));
+        Assert.Equal(exported, await source.ReadAfterAsync(0, 100, CancellationToken.None));
     }
 }

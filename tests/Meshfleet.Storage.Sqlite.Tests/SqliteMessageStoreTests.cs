@@ -22,6 +22,10 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         Directory.Delete(_directory, recursive: true);
     }
 
+    protected override IMessageStore OpenEmptyStore() => SqliteMessageStore.Open(
+        new SqliteStoreOptions { Path = Path.Combine(_directory, "other", "mesh.db"), PollInterval = TimeSpan.FromSeconds(30) },
+        TimeProvider.System);
+
     [Fact]
     public async Task Store_file_is_in_wal_mode_with_current_schema_version()
     {
