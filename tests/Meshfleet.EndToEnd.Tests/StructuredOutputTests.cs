@@ -9,7 +9,7 @@ namespace Meshfleet.EndToEnd.Tests;
 /// and the SDK's client. The schemas stay open (no additionalProperties: false), so a client that validates keeps working
 /// when a later version adds a field; but Meshfleet holds itself to a closed check: every field a tool returns is declared.
 /// Each tool is called in the variants that return different optional fields (a warning, a note, a routed send, a reply,
-/// a waiting ask, each delivery status), so an optional field the schema forgot fails here.
+/// a waiting ask, each delivery status, a system notice), so an optional field the schema forgot fails here.
 /// </summary>
 public sealed class StructuredOutputTests
 {
@@ -100,6 +100,8 @@ public sealed class StructuredOutputTests
         Assert.True(keyed.TryGetProperty("agent_key", out _), "a new agent under identity got no agent_key");
         results.Add(("register_agent", "new agent with identity on (agent_key)", keyed));
 
+        results.AddRange(await DeadLetteredAsync());
+
         IList<McpClientTool> tools = await node.Client.ListToolsAsync(cancellationToken: scope.Timeout);
         Assert.Equal(tools.Select(t => t.Name).Order(), results.Select(r => r.Tool).Distinct().Order());
         var violations = new List<string>();
@@ -110,6 +112,26 @@ public sealed class StructuredOutputTests
         }
 
         Assert.True(violations.Count == 0, "structuredContent differs from the declared outputSchema:\n" + string.Join("\n", violations));
+    }
+
+    /// <summary>
+    /// A requires_ack message nobody acks, on a mesh that gives up after one quick redelivery: its status once
+    /// dead-lettered, and the sender's inbox with the system notice about it.
+    /// </summary>
+    private static async Task<List<(string Tool, string Variant, JsonElement Result)>> DeadLetteredAsync()
+    {
+        await using var scope = new MeshScope();
+        MeshNode node = await scope.StartNodeAsync(new Dictionary<string, string> { ["MESHFLEET_ACK_BASE_MS"] = "10", ["MESHFLEET_ACK_MAX_ATTEMPTS"] = "1" });
+        JsonElement sent = await node.CallAsync("send_message", new() { ["from_agent_id"] = "lead", ["to_agent_id"] = "idle", ["payload"] = "ack me", ["requires_ack"] = true });
+        JsonElement status = await Poll.UntilAsync(
+            _ => node.CallAsync("get_message_status", new() { ["message_id"] = sent.GetProperty("message_id").GetString() }),
+            s => s.GetProperty("status").GetString() == "dead_lettered",
+            TimeSpan.FromSeconds(20),
+            "the unacked message to be dead-lettered after one redelivery",
+            scope.Timeout);
+        JsonElement notice = await node.CallAsync("get_inbox", new() { ["agent_id"] = "lead" });
+        Assert.Equal("meshfleet", notice.GetProperty("messages")[0].GetProperty("from_agent_id").GetString());
+        return [("get_message_status", "dead_lettered", status), ("get_inbox", "system notice", notice)];
     }
 
     /// <summary>lead asks dev; dev reads the question with a long poll and replies, and the ask ends with that reply.</summary>
