@@ -53,6 +53,30 @@ public sealed class ConversationTests
     }
 
     [Fact]
+    public async Task Long_poll_and_ask_leave_no_waiter_in_the_hub_when_they_return()
+    {
+        await using MeshHarness mesh = await MeshHarness.StartAsync();
+        Task leadWaits = AskerWaitsAsync(mesh);
+        Task<InboxPage> polling = mesh.Mesh.GetInboxAsync("lead", 0, null, mesh.Timeout, waitSeconds: 60).AsTask();
+        await leadWaits;
+        await mesh.SendAsync("x", "lead", "for lead");
+        Assert.Single((await polling.WaitAsync(mesh.Timeout)).Messages);
+
+        // A registration left behind stays until the agent's next message and keeps HasWaiters true, which makes a
+        // process that does not hold the port poll the store every few milliseconds meanwhile.
+        Assert.False(mesh.Hub.HasWaiters, "the long poll left its waiter in the hub");
+
+        await mesh.Agents.RegisterAsync("dev", null, null, null, null, mesh.Timeout);
+        Task askerWaits = AskerWaitsAsync(mesh);
+        Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", 60, mesh.Timeout).AsTask();
+        await askerWaits;
+        MeshMessage question = Assert.Single((await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages);
+        await mesh.Mesh.ReplyAsync("dev", question.MessageId, "ready", mesh.Timeout);
+        Assert.Equal("answered", (await asking.WaitAsync(mesh.Timeout)).Status);
+        Assert.False(mesh.Hub.HasWaiters, "the ask left its waiter in the hub");
+    }
+
+    [Fact]
     public async Task Long_poll_returns_empty_when_the_wait_ends()
     {
         await using MeshHarness mesh = await MeshHarness.StartAsync();

@@ -273,6 +273,7 @@ public sealed class Mesh
             InboxPage page = await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
             if (page.Messages.Count > 0 || deadline.IsCancellationRequested)
             {
+                await StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
                 return page;
             }
 
@@ -285,6 +286,17 @@ public sealed class Mesh
                 return await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Withdraws a wait registered with the hub that is no longer needed. Left there, it would stay until the agent's next
+    /// message and keep <see cref="StreamHub.HasWaiters"/> true, so a process that does not hold the port would keep
+    /// polling the store for waiters that have gone.
+    /// </summary>
+    internal static async ValueTask StopWaitingAsync(CancellationTokenSource waiting, Task arrival)
+    {
+        await waiting.CancelAsync().ConfigureAwait(false);
+        await arrival.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async ValueTask<InboxPage> ReadPageAsync(string agent, long cursor, int pageSize, CancellationToken cancellationToken)
