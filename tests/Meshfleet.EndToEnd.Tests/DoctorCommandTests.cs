@@ -19,7 +19,8 @@ public sealed class DoctorCommandTests
         foreach (string client in new[] { "claude", "codex" })
         {
             home.Install(client);
-            Assert.Equal(0, (await MeshfleetBinary.RunAsync(home.Environment, mesh.Timeout, "setup", client, "--agent", "lead")).ExitCode);
+            // With the token, so setup writes the agent's key (codex reuses the one claude's config got).
+            Assert.Equal(0, (await MeshfleetBinary.RunAsync(WithToken(home, Token), mesh.Timeout, "setup", client, "--agent", "lead")).ExitCode);
         }
 
         CliRun run = await MeshfleetBinary.RunAsync(WithToken(home, Token), mesh.Timeout, "doctor");
@@ -29,8 +30,9 @@ public sealed class DoctorCommandTests
         Assert.Contains($"ok    store: {mesh.DatabasePath}, schema version", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"ok    port: {mesh.Port} is held by meshfleet {ProductInfo.Version} (pid {serve.Pid}), serving this store", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("ok    token: set, and it is the token the store is protected by", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"ok    client claude: {home.ConfigPath("claude")} launches this meshfleet, agent 'lead'", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"ok    client codex: {home.ConfigPath("codex")} launches this meshfleet, agent 'lead'", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ok    identity: on (MESHFLEET_TOKEN is set)", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"ok    client claude: {home.ConfigPath("claude")} launches this meshfleet, agent 'lead' with its current key", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"ok    client codex: {home.ConfigPath("codex")} launches this meshfleet, agent 'lead' with its current key", run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("FIX", run.Stdout, StringComparison.Ordinal);
         Assert.EndsWith("All good.\n", run.Stdout, StringComparison.Ordinal);
     }

@@ -230,6 +230,9 @@ internal sealed class MeshScope : IAsyncDisposable
             ["MESHFLEET_DB"] = DatabasePath,
             ["MESHFLEET_SSE_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["MESHFLEET_LOG_LEVEL"] = "information",
+
+            // The AOT executable extracts ONNX Runtime on its first routing call: into the scope, not the user's cache.
+            ["XDG_CACHE_HOME"] = Path.Combine(Directory, "cache"),
         };
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(30) };
     }

@@ -93,6 +93,28 @@ for (const client of Object.keys(configs)) {
   check("doctor: all four clients configured, exit 0", r.code === 0 && (r.out.match(/^ok {4}client \w+: .* launches this meshfleet/gm) ?? []).length === 4, r.out);
 }
 
+// Agent identity on (a token where setup runs): setup claims each agent's key and writes it, privately, without printing
+// it; each client still connects with it, and doctor finds every client holding its agent's current key.
+{
+  const tokenEnv = { MESHFLEET_TOKEN: "setup-check-token-0123456789abcdef" };
+  const tokenArgs = ["--db", path.join(work, "mesh-token.db"), "--sse-port", "0"];
+  for (const client of Object.keys(configs)) {
+    const first = await run(bin, ["setup", client, "--agent", `key-${client}`, ...tokenArgs], { extraEnv: tokenEnv });
+    const written = fs.existsSync(configs[client]) ? fs.readFileSync(configs[client], "utf8") : "";
+    const mode = fs.existsSync(configs[client]) ? fs.statSync(configs[client]).mode & 0o777 : 0;
+    const again = await run(bin, ["setup", client, "--agent", `key-${client}`, ...tokenArgs], { extraEnv: tokenEnv });
+    check(`${client}: with a token, setup writes the agent key (file mode ${mode.toString(8)}), prints it nowhere, a second run changes nothing`,
+      first.code === 0 && /MESHFLEET_AGENT_KEY/.test(written) && mode === 0o600 && !/mfk_[A-Za-z0-9_-]{20,}/.test(first.out + again.out)
+        && again.code === 0 && /unchanged/.test(again.out) && fs.readFileSync(configs[client], "utf8") === written,
+      first.out + again.out);
+    const list = await run(client, ["mcp", "list"], { extraEnv: tokenEnv });
+    check(`${client}: \`${client} mcp list\` with the agent key shows meshfleet ${client === "codex" ? "enabled" : "connected"}`, connected[client].test(list.out), list.out);
+  }
+  const r = await run(bin, ["doctor", ...tokenArgs], { extraEnv: tokenEnv });
+  check("doctor: identity on, every client holds its agent's current key", r.code === 0 && /^ok {4}identity: on/m.test(r.out)
+    && (r.out.match(/^ok {4}client \w+: .* with its current key$/gm) ?? []).length === 4, r.out);
+}
+
 if (failures === 0) { fs.rmSync(work, { recursive: true, force: true }); } else { console.log(`kept ${work}`); }
 console.log(failures === 0 ? "setup: all clients connected" : `setup: ${failures} check(s) failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -52,7 +52,7 @@ public sealed class OnnxSentenceEmbedder : IEmbedder, IDisposable
             throw new RoutingUnavailableException(
                 $"Routing could not load the embedding model {_files.Model}: {ex.Message} " +
                 (ex is DllNotFoundException or EntryPointNotFoundException
-                    ? "libonnxruntime.so must sit beside the meshfleet executable (dotnet publish puts it there)."
+                    ? "The meshfleet executable carries ONNX Runtime's library and extracts it to ~/.cache/meshfleet/<version>/ (or $XDG_CACHE_HOME); other builds load it from their runtimes/ folder."
                     : "Check MESHFLEET_EMBEDDING_MODEL (an ONNX sentence model with vocab.txt beside it), or unset it for the built-in model."),
                 ex);
         }
@@ -60,7 +60,9 @@ public sealed class OnnxSentenceEmbedder : IEmbedder, IDisposable
 
     private Loaded LoadSession()
     {
+        // Telemetry first: the variable must be in the environment before the library is even loaded.
         OrtTelemetry.Disable();
+        OnnxRuntimeLibrary.Prepare();
         var tokenizer = new BertTokenizer();
         using (TextReader vocabulary = _files.OpenVocabulary())
         {

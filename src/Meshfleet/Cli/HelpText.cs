@@ -23,9 +23,9 @@ internal static class HelpText
                                                each new message becomes a turn in a running Codex thread
           meshfleet inbox --agent ID [--json | --prompt | --hook BeforeAgent|AfterTool|AfterAgent] [--wait SECONDS]
                                                messages since the last run, once (for hooks and scripts)
-          meshfleet setup <claude|opencode|codex|gemini> [--agent ID] [--dry-run]
+          meshfleet setup <claude|opencode|codex|gemini> [--agent ID [--agent-key KEY | --rotate-key]] [--dry-run]
                                                write that client's user-level MCP config for this binary (idempotent)
-          meshfleet doctor                     check binary, store, port holder, token and clients; say what to fix
+          meshfleet doctor                     check binary, store, port, token, identity and clients; say what to fix
           meshfleet agent-key revoke|rotate ID take an agent's key back, or print a new one (agent identity; needs the token)
           meshfleet --version | --help
 

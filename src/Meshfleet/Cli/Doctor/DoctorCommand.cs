@@ -4,9 +4,11 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Meshfleet.Cli.Setup;
 using Meshfleet.Configuration;
+using Meshfleet.Core.Agents;
 using Meshfleet.Hosting;
 using Meshfleet.Json;
 using Meshfleet.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace Meshfleet.Cli.Doctor;
 
@@ -25,7 +27,8 @@ internal static class DoctorCommand
         StoreInspection? store = await CheckStoreAsync(settings, report).ConfigureAwait(false);
         await CheckPortAsync(settings, store, report, cancellationToken).ConfigureAwait(false);
         await CheckTokenAsync(settings, store, report).ConfigureAwait(false);
-        await CheckClientsAsync(settings, new ClientHome(environment), binary, report, cancellationToken).ConfigureAwait(false);
+        await CheckIdentityAsync(settings, report).ConfigureAwait(false);
+        await CheckClientsAsync(settings, store, new ClientHome(environment), binary, report, cancellationToken).ConfigureAwait(false);
 
         await output.WriteLineAsync(report.Problems == 0 ? "All good." : $"{report.Problems} problem(s) to fix (see FIX above).").ConfigureAwait(false);
         return report.Problems == 0 ? 0 : 1;
@@ -123,7 +126,13 @@ internal static class DoctorCommand
         }
     }
 
-    private static async Task CheckClientsAsync(MeshfleetSettings settings, ClientHome home, string binary, DoctorReport report, CancellationToken cancellationToken)
+    private static Task CheckIdentityAsync(MeshfleetSettings settings, DoctorReport report) => settings.IdentityOn
+        ? report.OkAsync("identity", $"on ({(settings.AgentIdentity == true ? "MESHFLEET_AGENT_IDENTITY=on" : "MESHFLEET_TOKEN is set")}): an agent acts only as itself, proved by its key (MESHFLEET_AGENT_KEY)")
+        : report.NoteAsync("identity", settings.AgentIdentity == false
+            ? "off (MESHFLEET_AGENT_IDENTITY=off): any caller may act as any agent"
+            : "off (no MESHFLEET_TOKEN): any caller may act as any agent; a token turns agent keys on");
+
+    private static async Task CheckClientsAsync(MeshfleetSettings settings, StoreInspection? store, ClientHome home, string binary, DoctorReport report, CancellationToken cancellationToken)
     {
         int configured = 0;
         int needed = (int)settings.MaxWait.TotalSeconds + 5;
@@ -165,10 +174,15 @@ internal static class DoctorCommand
                 string set = server.ToolTimeoutSeconds is { } t ? $"{t.ToString(CultureInfo.InvariantCulture)} s" : "not set (the client's default cuts waits off)";
                 await report.ProblemAsync(area, $"{path}: the tool timeout is {set}, below the {needed} s a wait may take", $"run meshfleet setup {client.Id} (it sets the timeout), or raise it by hand").ConfigureAwait(false);
             }
+            else if (KeyProblem(settings, store, server) is { } keyProblem)
+            {
+                await report.ProblemAsync(area, $"{path}: {keyProblem}", $"run meshfleet setup {client.Id} --agent {server.AgentId} (with MESHFLEET_TOKEN set; add --agent-key KEY or --rotate-key if it says so)").ConfigureAwait(false);
+            }
             else
             {
                 string which = server.Command == binary ? "this meshfleet" : $"{server.Command} (not this binary, {binary})";
-                await report.OkAsync(area, $"{path} launches {which}, {agent}").ConfigureAwait(false);
+                string key = settings.IdentityOn && server.AgentId is not null && store is not null ? " with its current key" : string.Empty;
+                await report.OkAsync(area, $"{path} launches {which}, {agent}{key}").ConfigureAwait(false);
             }
         }
 
@@ -176,5 +190,33 @@ internal static class DoctorCommand
         {
             await report.NoteAsync("clients", "no client is configured yet: meshfleet setup <claude|opencode|codex|gemini> --agent ID").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>With identity on, why the client cannot act as its agent (no key, or not the agent's current key), or null. Never prints the key.</summary>
+    private static string? KeyProblem(MeshfleetSettings settings, StoreInspection? store, ConfiguredServer server)
+    {
+        if (!settings.IdentityOn || server.AgentId is not { } agent || store is null)
+        {
+            return null;
+        }
+
+        if (server.AgentKey is null)
+        {
+            return $"agent '{agent}' is bound without MESHFLEET_AGENT_KEY, so with agent identity on it cannot act as '{agent}'";
+        }
+
+        byte[]? current;
+        try
+        {
+            current = StoreInspection.AgentKeyHash(Path.GetFullPath(settings.DatabasePath), agent);
+        }
+        catch (SqliteException ex)
+        {
+            return $"the key of agent '{agent}' could not be checked ({ex.Message.TrimEnd('.')})";
+        }
+
+        return current is not null && AgentKeys.LooksLikeKey(server.AgentKey) && AgentKeys.Hash(server.AgentKey).AsSpan().SequenceEqual(current)
+            ? null
+            : $"its MESHFLEET_AGENT_KEY is not the current key of agent '{agent}' (rotated, revoked, or from another store)";
     }
 }

@@ -38,6 +38,25 @@ internal sealed record StoreInspection(long? Version, string? StoreId, string? V
         }
     }
 
+    /// <summary>
+    /// The hash of the agent's current key, read-only; null when it has none (or the store predates agent keys).
+    /// Throws <see cref="SqliteException"/> when the store cannot be read.
+    /// </summary>
+    public static byte[]? AgentKeyHash(string path, string agentId)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        if (Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'agent_keys'") is 0L)
+        {
+            return null;
+        }
+
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT key_hash FROM agent_keys WHERE agent_id = $id";
+        command.Parameters.AddWithValue("$id", agentId);
+        return command.ExecuteScalar() as byte[];
+    }
+
     private static object? Scalar(SqliteConnection connection, string sql)
     {
         using SqliteCommand command = connection.CreateCommand();

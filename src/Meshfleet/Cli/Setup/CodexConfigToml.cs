@@ -106,6 +106,7 @@ internal static partial class CodexConfigToml
 
         string? command = null;
         string? agent = null;
+        string? key = null;
         double? timeout = null;
         string? current = null;
         for (int i = start; i < end; i++)
@@ -125,6 +126,10 @@ internal static partial class CodexConfigToml
             {
                 agent = Unquote(pair.Value);
             }
+            else if (current == Table + ".env" && pair.Key == ServerEntry.AgentKeyVariable)
+            {
+                key = Unquote(pair.Value);
+            }
             else if (current == Table)
             {
                 switch (pair.Key)
@@ -137,17 +142,23 @@ internal static partial class CodexConfigToml
                         break;
                     case "env":
                         agent = InlineTable(lines[i]).Where(p => p.Key == "MESHFLEET_AGENT_ID").Select(p => Unquote(p.Value)).FirstOrDefault() ?? agent;
+                        key = InlineTable(lines[i]).Where(p => p.Key == ServerEntry.AgentKeyVariable).Select(p => Unquote(p.Value)).FirstOrDefault() ?? key;
                         break;
                 }
             }
         }
 
-        return new ConfiguredServer(command, timeout, agent);
+        return new ConfiguredServer(command, timeout, agent, key);
     }
 
     private static string Render(ServerEntry entry, List<KeyValuePair<string, string>> existingEnv, List<string> kept)
     {
-        var env = existingEnv.Where(p => p.Key != "MESHFLEET_AGENT_ID" && !entry.Environment.Any(e => e.Key == p.Key)).ToList();
+        // A key belongs to its agent: it goes when the binding goes or changes (setup writes the new agent's key, if any).
+        string? previous = existingEnv.Where(p => p.Key == "MESHFLEET_AGENT_ID").Select(p => Unquote(p.Value)).FirstOrDefault();
+        bool keepKey = entry.AgentId is not null && entry.AgentId == previous;
+        var env = existingEnv
+            .Where(p => p.Key != "MESHFLEET_AGENT_ID" && (keepKey || p.Key != ServerEntry.AgentKeyVariable) && !entry.Environment.Any(e => e.Key == p.Key))
+            .ToList();
         env.AddRange(entry.Environment.Select(p => KeyValuePair.Create(p.Key, Quote(p.Value))));
         var text = new StringBuilder();
         text.Append('[').Append(Table).Append("]\n");

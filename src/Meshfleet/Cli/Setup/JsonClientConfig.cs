@@ -56,11 +56,11 @@ internal static class JsonClientConfig
             _ => null,
         };
         double? timeout = server["timeout"] is JsonValue t && t.GetValueKind() == JsonValueKind.Number ? t.GetValue<double>() / 1000 : null;
-        string? agent = server[client == ClientProfile.OpenCode ? "environment" : "env"]?["MESHFLEET_AGENT_ID"] is JsonValue a && a.GetValueKind() == JsonValueKind.String
-            ? a.GetValue<string>()
-            : null;
-        return new ConfiguredServer(command, timeout, agent);
+        JsonNode? environment = server[client == ClientProfile.OpenCode ? "environment" : "env"];
+        return new ConfiguredServer(command, timeout, StringOf(environment?["MESHFLEET_AGENT_ID"]), StringOf(environment?[ServerEntry.AgentKeyVariable]));
     }
+
+    private static string? StringOf(JsonNode? node) => node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
     private static string ContainerKey(ClientProfile client) => client == ClientProfile.OpenCode ? "mcp" : "mcpServers";
 
@@ -134,6 +134,13 @@ internal static class JsonClientConfig
 
     private static void WriteEnvironment(JsonObject environment, JsonObject server, string key, ServerEntry entry)
     {
+        // A key belongs to its agent: it goes when the binding goes or changes (setup writes the new agent's key, if any).
+        string? previous = environment["MESHFLEET_AGENT_ID"] is JsonValue a && a.GetValueKind() == JsonValueKind.String ? a.GetValue<string>() : null;
+        if (entry.AgentId is null || entry.AgentId != previous)
+        {
+            environment.Remove(ServerEntry.AgentKeyVariable);
+        }
+
         if (entry.AgentId is null)
         {
             environment.Remove("MESHFLEET_AGENT_ID");

@@ -9,4 +9,10 @@ internal sealed record ServerEntry(string Command, IReadOnlyList<KeyValuePair<st
 {
     /// <summary>Seconds a client waits for the server to start (Codex's default of 10 s is tight on a busy machine).</summary>
     public const int StartupTimeoutSeconds = 30;
+
+    /// <summary>The variable holding the agent's key: a secret, so a config that holds it is made private to its owner.</summary>
+    public const string AgentKeyVariable = "MESHFLEET_AGENT_KEY";
+
+    /// <summary>True when the entry carries a secret.</summary>
+    public bool HoldsSecret => Environment.Any(p => p.Key == AgentKeyVariable);
 }
