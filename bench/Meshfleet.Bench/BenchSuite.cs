@@ -36,6 +36,7 @@ internal static class BenchSuite
         var systems = new List<(string Name, Func<Task<IMessagingSystem>> Start, bool FullSuite, bool QuickToo)>
         {
             ("meshfleet-http", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: false, FanOutScenario.StreamsPerAgent, cancellationToken), true, true),
+            ("meshfleet-api", async () => await MeshfleetHttpSystem.StartAsync(options.Binary, withToken: false, 5, cancellationToken, plainApi: true), true, true),
             ("floor", async () => await FloorRelaySystem.StartAsync(cancellationToken), true, true),
             ("redis-aof-everysec", async () => await RedisStreamsSystem.StartAsync("everysec", cancellationToken), true, true),
             ("redis-aof-always", async () => await RedisStreamsSystem.StartAsync("always", cancellationToken), true, true),
@@ -119,7 +120,7 @@ internal static class BenchSuite
                     [await PushLatencyScenario.RunAsync(system, options.PushSends, options.PushWarmup, progress, cancellationToken)]);
             }
 
-            if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name is not ("meshfleet-stdio-xproc" or "meshfleet-stdio-4proc"))
+            if (options.Runs("mcp-rtt") && system is MeshfleetHttpSystem or MeshfleetStdioSystem && name is not ("meshfleet-stdio-xproc" or "meshfleet-stdio-4proc" or "meshfleet-api"))
             {
                 progress.Step($"{name}: MCP round trips, {options.PushSends} each of tools/list, get_inbox and send_message");
                 await CollectAsync(results, unavailable, progress, $"{name} mcp-rtt", () => MeasureRoundTripsAsync(system, options.PushSends, cancellationToken));

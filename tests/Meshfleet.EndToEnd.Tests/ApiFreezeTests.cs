@@ -15,7 +15,8 @@ namespace Meshfleet.EndToEnd.Tests;
 /// The API freeze: what clients build against is compared with the snapshots committed in <c>Snapshots/</c>, from a real
 /// <c>meshfleet serve</c>. <c>tools-list.json</c> is the whole <c>tools/list</c> (names, descriptions, input and output
 /// schemas, annotations, in order); <c>sse-stream.txt</c> is the shape of an inbox stream transcript;
-/// <c>export-records.txt</c> is the shape of the <c>meshfleet export</c> JSON Lines record. A change that differs fails
+/// <c>export-records.txt</c> is the shape of the <c>meshfleet export</c> JSON Lines record; <c>http-api.txt</c> is the
+/// plain HTTP API's transcript (status, content type, Location, body shapes). A change that differs fails
 /// with a line diff. To accept a planned change, regenerate them all with one command and commit the result:
 /// <code>MESHFLEET_UPDATE_SNAPSHOTS=1 dotnet test tests/Meshfleet.EndToEnd.Tests --filter FullyQualifiedName~ApiFreezeTests</code>
 /// (see docs/versioning.md: what a change of each snapshot means for the version number).
@@ -72,6 +73,40 @@ public sealed class ApiFreezeTests
         string[] records = await File.ReadAllLinesAsync(file, scope.Timeout);
         Assert.Equal(2, records.Length);
         Check("export-records.txt", string.Concat(records.Select(r => Shape(JsonNode.Parse(r)) + "\n")));
+    }
+
+    [Fact]
+    public async Task Plain_http_api_matches_the_snapshot()
+    {
+        await using var scope = new MeshScope();
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope);
+        var transcript = new StringBuilder();
+
+        async Task<JsonNode?> CallAsync(HttpMethod method, string path, string? json)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            }
+
+            using HttpResponseMessage response = await scope.Http.SendAsync(request, scope.Timeout);
+            JsonNode? body = JsonNode.Parse(await response.Content.ReadAsStringAsync(scope.Timeout));
+            string location = response.Headers.Location is { } at ? " Location: " + Regex.Replace(at.OriginalString, "[0-9]+", "<n>") : "";
+            transcript.Append(CultureInfoFree($"{method} {path.Split('?')[0]} -> {(int)response.StatusCode} {response.Content.Headers.ContentType}{location}\n{Shape(body)}\n"));
+            return body;
+        }
+
+        // A first message (to an agent nobody knows yet: the receipt warns), one with every optional field, its repeat
+        // (same idempotency_key), a page, an empty page (with its note) and an error.
+        await CallAsync(HttpMethod.Post, "/inbox/b/messages", """{"from_agent_id":"a","payload":"hello"}""");
+        const string full = """{"from_agent_id":"a","payload":"more","thread_id":"t1","reply_to":"m0","idempotency_key":"k1","requires_ack":true}""";
+        await CallAsync(HttpMethod.Post, "/inbox/b/messages", full);
+        await CallAsync(HttpMethod.Post, "/inbox/b/messages", full);
+        JsonNode? page = await CallAsync(HttpMethod.Get, "/inbox/b/messages?limit=10", null);
+        await CallAsync(HttpMethod.Get, $"/inbox/b/messages?since={page!["next_since"]}", null);
+        await CallAsync(HttpMethod.Post, "/inbox/b/messages", """{"from_agent_id":"a"}""");
+        Check("http-api.txt", transcript.ToString());
     }
 
     [Fact]

@@ -25,5 +25,8 @@ internal sealed record BenchResult(string Scenario, string System, string Varian
     /// <summary>True when every message was delivered exactly once and in order.</summary>
     public bool? Verified { get; init; }
 
+    /// <summary>CPU time of the server process per message (throughput), microseconds.</summary>
+    public double? ServerCpuUsPerMessage { get; init; }
+
     public string? Note { get; init; }
 }

@@ -10,7 +10,7 @@ internal static class Comparisons
     public static IReadOnlyList<RatioLine> Ratios(IReadOnlyList<BenchResult> results)
     {
         var ratios = new List<RatioLine>();
-        foreach (string meshfleet in new[] { "meshfleet-http", "meshfleet-stdio" })
+        foreach (string meshfleet in new[] { "meshfleet-http", "meshfleet-api", "meshfleet-stdio" })
         {
             double? p50 = Find(results, "push", meshfleet)?.Latency?.P50;
             foreach (string reference in References)
@@ -23,15 +23,19 @@ internal static class Comparisons
             }
         }
 
-        foreach (string variant in new[] { "1 senders", "8 senders", "32 senders" })
+        foreach (string meshfleet in new[] { "meshfleet-http", "meshfleet-api" })
         {
-            double? ours = Find(results, "throughput", "meshfleet-http", variant)?.RatePerSecond;
-            foreach (string reference in References)
+            foreach (string variant in new[] { "1 senders", "8 senders", "32 senders" })
             {
-                if (ours is > 0 && Find(results, "throughput", reference, variant)?.RatePerSecond is > 0 and double theirs)
+                double? ours = Find(results, "throughput", meshfleet, variant)?.RatePerSecond;
+                foreach (string reference in References)
                 {
-                    double value = ours.Value / theirs;
-                    ratios.Add(new RatioLine($"throughput, {variant}", reference, value, $"Meshfleet delivers {value:F2}x the messages/s of {reference}"));
+                    if (ours is > 0 && Find(results, "throughput", reference, variant)?.RatePerSecond is > 0 and double theirs)
+                    {
+                        double value = ours.Value / theirs;
+                        string label = meshfleet == "meshfleet-http" ? $"throughput, {variant}" : $"throughput ({meshfleet}), {variant}";
+                        ratios.Add(new RatioLine(label, reference, value, $"Meshfleet delivers {value:F2}x the messages/s of {reference}"));
+                    }
                 }
             }
         }
@@ -66,6 +70,15 @@ internal static class Comparisons
                 ? new TargetCheck($"push p50 <= 2x the floor ({transport})", F($"{ours:F3} ms vs floor {floor:F3} ms = {ours / floor:F2}x"), ours <= 2 * floor)
                 : new TargetCheck($"push p50 <= 2x the floor ({transport})", "not measured", null));
         }
+
+        double? apiPush = Find(results, "push", "meshfleet-api")?.Latency?.P50;
+        targets.Add(apiPush is double api && floorPush is double relay
+            ? new TargetCheck("push p50 <= 1.5x the floor (plain HTTP API)", F($"{api:F3} ms vs floor {relay:F3} ms = {api / relay:F2}x"), api <= 1.5 * relay)
+            : new TargetCheck("push p50 <= 1.5x the floor (plain HTTP API)", "not measured", null));
+        BenchResult? apiThroughput = Find(results, "throughput", "meshfleet-api", "32 senders");
+        targets.Add(apiThroughput?.ServerCpuUsPerMessage is double cpu
+            ? new TargetCheck("server CPU <= 60 us/message, plain HTTP API, 32 senders", F($"{cpu:F0} us/msg at {apiThroughput.RatePerSecond:F0}/s{(apiThroughput.Verified == true ? ", all pushed and verified" : ", NOT verified")}"), cpu <= 60 && apiThroughput.Verified == true)
+            : new TargetCheck("server CPU <= 60 us/message, plain HTTP API, 32 senders", "not measured", null));
 
         BenchResult? throughput = Find(results, "throughput", "meshfleet-http", "32 senders");
         targets.Add(throughput?.RatePerSecond is double rate

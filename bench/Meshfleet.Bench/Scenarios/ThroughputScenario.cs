@@ -99,6 +99,7 @@ internal static class ThroughputScenario
                 RssMiB = system.ServerProcessId is int pid ? ProcessMemory.ReadRssMiB(pid) : null,
                 Count = total,
                 Verified = verified,
+                ServerCpuUsPerMessage = serverPid is null ? null : serverCpu * 1e6 / Math.Max(1, total),
                 Note = verified ? cpu : $"{delivered} of {total} delivered, {disorder} out of order{(readFailure is null ? string.Empty : "; " + readFailure.Message)}; {cpu}",
             };
         }

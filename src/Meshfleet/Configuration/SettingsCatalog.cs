@@ -31,7 +31,7 @@ internal static class SettingsCatalog
             (s, v) => s with { MaxStreams = Int(v, "MESHFLEET_MAX_STREAMS", "--max-streams", 1, 1_000_000) }),
         new("MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", "262144", "Largest message payload, in UTF-8 bytes.",
             (s, v) => s with { MaxPayloadBytes = Int(v, "MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", 1, 64 * 1024 * 1024) }),
-        new("MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", "4194304", "Largest HTTP request body on /mcp; larger ones get 413.",
+        new("MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", "4194304", "Largest HTTP request body on /mcp and POST /inbox/{agent_id}/messages; larger ones get 413.",
             (s, v) => s with { MaxRequestBytes = Int(v, "MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", 1024, 256 * 1024 * 1024) }),
         new("MESHFLEET_ACK_BASE_MS", "--ack-base-ms", "1000", "First redelivery delay of a requires_ack message; doubles each attempt (capped at 60 s).",
             (s, v) => s with { AckBaseDelay = TimeSpan.FromMilliseconds(Int(v, "MESHFLEET_ACK_BASE_MS", "--ack-base-ms", 10, 600_000)) }),

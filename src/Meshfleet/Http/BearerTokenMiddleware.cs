@@ -8,9 +8,10 @@ namespace Meshfleet.Http;
 
 /// <summary>
 /// When a token is set, every endpoint but /healthz needs <c>Authorization: Bearer &lt;token&gt;</c>; an inbox stream
-/// also opens with a capability for that agent (<c>?cap=</c>, as returned by subscribe_inbox). With agent identity on, a
-/// request may carry an agent key (<see cref="AgentIdentity.KeyHeader"/>), which makes it that agent, and an inbox stream
-/// opens only for its own agent: with that agent's key or capability, never with the token alone.
+/// (or a page of it, GET /inbox/{agent_id}/messages) also opens with a capability for that agent (<c>?cap=</c>, as
+/// returned by subscribe_inbox). With agent identity on, a request may carry an agent key
+/// (<see cref="AgentIdentity.KeyHeader"/>), which makes it that agent, and an inbox is read only by its own agent: with
+/// that agent's key or capability, never with the token alone.
 /// </summary>
 internal sealed class BearerTokenMiddleware
 {
@@ -36,7 +37,9 @@ internal sealed class BearerTokenMiddleware
             return;
         }
 
-        string? streamAgent = context.Request.RouteValues.TryGetValue("agent_id", out object? route) ? route as string : null;
+        // Reading an inbox (its stream, or a page of it) is the agent's own business; posting into one is the sender's,
+        // which the endpoint checks against from_agent_id.
+        string? streamAgent = HttpMethods.IsGet(context.Request.Method) && context.Request.RouteValues.TryGetValue("agent_id", out object? route) ? route as string : null;
         bool capability = streamAgent is not null && await _identity.VerifyCapabilityAsync(streamAgent, context.Request.Query[StreamCapability.QueryName], context.RequestAborted);
         if (_tokenHash is not null && !capability && !HasBearer(context.Request))
         {
@@ -74,7 +77,7 @@ internal sealed class BearerTokenMiddleware
         if (streamAgent is not null && !capability && agent != streamAgent)
         {
             await HttpErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "not_this_agent",
-                $"Agent identity is on: the stream of '{streamAgent}' opens only with that agent's key ({AgentIdentity.KeyHeader}) or the stream_url subscribe_inbox returns to it.");
+                $"Agent identity is on: the inbox of '{streamAgent}' (its stream and its messages) is read only with that agent's key ({AgentIdentity.KeyHeader}) or the stream_url subscribe_inbox returns to it.");
             return;
         }
 

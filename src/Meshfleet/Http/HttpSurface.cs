@@ -16,7 +16,7 @@ using ModelContextProtocol.AspNetCore;
 namespace Meshfleet.Http;
 
 /// <summary>
-/// Builds the HTTP listener of the hub: /healthz, the inbox streams and, in <c>serve</c> mode, MCP over Streamable HTTP at /mcp.
+/// Builds the HTTP listener of the hub: /healthz, the inbox streams, the plain inbox API (/inbox/{agent_id}/messages) and, in <c>serve</c> mode, MCP over Streamable HTTP at /mcp.
 /// </summary>
 internal static class HttpSurface
 {
@@ -64,6 +64,7 @@ internal static class HttpSurface
             new HealthReport("ok", ProductInfo.Version, store.StoreId, Environment.ProcessId, mesh.Hub.Cursor),
             MeshfleetJsonContext.Default.HealthReport));
         app.MapGet("/inbox/{agent_id}/stream", InboxStreamEndpoint.HandleAsync);
+        app.MapInboxApi();
         app.MapDashboard(mesh, registry);
         if (serveMcp)
         {
@@ -73,7 +74,7 @@ internal static class HttpSurface
         app.MapFallback((HttpContext context) => HttpErrors.Result(
             StatusCodes.Status404NotFound,
             "not_found",
-            $"Nothing at {context.Request.Method} {context.Request.Path}. Endpoints: GET / (dashboard), GET /healthz, GET /inbox/{{agent_id}}/stream" + (serveMcp ? ", POST /mcp." : ".")));
+            $"Nothing at {context.Request.Method} {context.Request.Path}. Endpoints: GET / (dashboard), GET /healthz, GET /inbox/{{agent_id}}/stream, GET and POST /inbox/{{agent_id}}/messages (docs/api.md)" + (serveMcp ? ", POST /mcp." : ".")));
         return app;
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Meshfleet.Http;
 
@@ -12,7 +11,6 @@ namespace Meshfleet.Http;
 /// </summary>
 internal sealed class McpRequestGuard
 {
-    private const long DrainLimit = 16 * 1024 * 1024;
     private readonly RequestDelegate _next;
     private readonly long _limit;
 
@@ -31,30 +29,10 @@ internal sealed class McpRequestGuard
             return;
         }
 
-        if (request.ContentLength > _limit)
+        // Read the body once into memory, capped, and hand that copy on to the MCP handler.
+        MemoryStream? body = await CappedBody.ReadAsync(context, _limit);
+        if (body is null)
         {
-            // Read a moderately oversized body before answering, so the client finishes sending and sees the 413
-            // instead of a reset connection; a huge one is refused without reading it.
-            if (request.ContentLength <= DrainLimit && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            {
-                size.MaxRequestBodySize = DrainLimit;
-                await request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            }
-
-            await TooLargeAsync(context);
-            return;
-        }
-
-        // Read the body once into memory (Kestrel caps it at the same limit) and hand that copy on to the MCP handler.
-        var body = new MemoryStream();
-        try
-        {
-            await request.Body.CopyToAsync(body, context.RequestAborted);
-        }
-        catch (IOException)
-        {
-            // Kestrel's BadHttpRequestException (body over the server limit) is an IOException too.
-            await TooLargeAsync(context);
             return;
         }
 
@@ -82,9 +60,6 @@ internal sealed class McpRequestGuard
         request.Body = body;
         await _next(context);
     }
-
-    private Task TooLargeAsync(HttpContext context) => HttpErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-        $"The request body is over {_limit} bytes (MESHFLEET_MAX_REQUEST_BYTES). Send smaller messages, or a reference to the data.");
 
     private static bool IsJson(ReadOnlySpan<byte> body, out string? problem)
     {
