@@ -33,7 +33,7 @@ internal static class Comparisons
                     if (ours is > 0 && Find(results, "throughput", reference, variant)?.RatePerSecond is > 0 and double theirs)
                     {
                         double value = ours.Value / theirs;
-                        string label = meshfleet == "meshfleet-http" ? $"throughput, {variant}" : $"throughput ({meshfleet}), {variant}";
+                        string label = meshfleet == "meshfleet-http" ? $"throughput, {variant}" : $"throughput, {variant} (api)";
                         ratios.Add(new RatioLine(label, reference, value, $"Meshfleet delivers {value:F2}x the messages/s of {reference}"));
                     }
                 }
