@@ -1,3 +1,4 @@
+using Meshfleet.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Meshfleet.Storage.Sqlite;
@@ -6,7 +7,7 @@ namespace Meshfleet.Storage.Sqlite;
 /// The store's own facts, kept in its <c>meta</c> table so that every process sharing the file sees the same ones
 /// (whether the mesh is token-protected, which process runs the store's duties).
 /// </summary>
-public sealed class SqliteMeta
+public sealed class SqliteMeta : IStoreMeta
 {
     private readonly SqliteMessageStore _store;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Meshfleet.Storage.Sqlite;
+using Meshfleet.Core.Storage;
 
 namespace Meshfleet.Hosting;
 
@@ -16,13 +16,13 @@ internal sealed class DutyLease
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
 
     private const string Key = "duty_lease";
-    private readonly SqliteMeta _meta;
+    private readonly IStoreMeta _meta;
     private readonly TimeProvider _time;
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
     private string? _observed;
     private long _observedAt;
 
-    public DutyLease(SqliteMeta meta, TimeProvider time)
+    public DutyLease(IStoreMeta meta, TimeProvider time)
     {
         _meta = meta;
         _time = time;

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Meshfleet.Configuration;
 using Meshfleet.Core.Storage;
-using Meshfleet.Storage.Sqlite;
 
 namespace Meshfleet.Hosting;
 
@@ -19,11 +18,11 @@ internal sealed class StoreProtection
     private const string Scheme = "pbkdf2-sha256";
     private const int Iterations = 100_000;
     private readonly MeshfleetSettings _settings;
-    private readonly SqliteMeta _meta;
+    private readonly IStoreMeta _meta;
     private readonly IMessageStore _store;
     private string? _verifier;
 
-    public StoreProtection(MeshfleetSettings settings, SqliteMeta meta, IMessageStore store)
+    public StoreProtection(MeshfleetSettings settings, IStoreMeta meta, IMessageStore store)
     {
         _settings = settings;
         _meta = meta;
