@@ -27,15 +27,19 @@ internal static class MeshHost
         builder.Services.AddSingleton(mode);
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema) then fails
-        // before hosting starts, with one clean line from Program instead of the host's startup-failure stack trace.
-        // Registered through a factory so the container still owns and disposes it.
-        SqliteMessageStore store;
+        // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema, an unreachable
+        // NATS server) then fails before hosting starts, with one clean line from Program instead of the host's
+        // startup-failure stack trace. Registered through a factory so the container still owns and disposes it.
         try
         {
-            store = SqliteMessageStore.Open(
-                new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-                TimeProvider.System);
+            if (settings.NatsUrl is not null)
+            {
+                NatsHosting.AddNatsStore(builder.Services, settings);
+            }
+            else
+            {
+                AddSqliteStore(builder.Services, settings);
+            }
         }
         catch (Exception ex) when (!mode.ServeMcpOverHttp && ex is StoreFailureException or StoreVersionException)
         {
@@ -44,7 +48,6 @@ internal static class MeshHost
             return StoreUnavailableHost.Build(settings, ex.Message);
         }
 
-        builder.Services.AddSingleton<IMessageStore>(_ => store);
         builder.Services.AddSingleton(new StreamHubOptions
         {
             MaxStreamsPerAgent = settings.MaxStreamsPerAgent,
@@ -53,8 +56,6 @@ internal static class MeshHost
             SubscriberBufferBytes = settings.SubscriberBufferBytes,
         });
         builder.Services.AddSingleton<StreamHub>();
-        builder.Services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
-        builder.Services.AddSingleton<IRegistryStore>(sp => new SqliteRegistry(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton(new MeshLimits { MaxPayloadBytes = settings.MaxPayloadBytes });
         builder.Services.AddSingleton(new RetryPolicy { BaseDelay = settings.AckBaseDelay, MaxAttempts = settings.AckMaxAttempts });
         builder.Services.AddSingleton<Mesh>();
@@ -66,20 +67,15 @@ internal static class MeshHost
         builder.Services.AddSingleton<PresenceReporter>();
         builder.Services.AddSingleton<DeliveryPump>();
         builder.Services.AddSingleton<HubLocator>();
-        builder.Services.AddSingleton(sp => new SqliteMeta(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<DutyLease>();
         builder.Services.AddSingleton<HubWake>();
         // Constructing the embedder loads nothing: the model loads on the first routing call, off the start-up path.
         builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
-        builder.Services.AddSingleton<IEmbeddingStore>(sp => new SqliteEmbeddingStore(sp.GetRequiredService<SqliteMessageStore>()));
-        builder.Services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton(new RoutingOptions());
         builder.Services.AddSingleton<AgentRouter>();
-        builder.Services.AddSingleton<IAgentKeyStore>(sp => new SqliteAgentKeys(sp.GetRequiredService<SqliteMessageStore>()));
         builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
-        builder.Services.AddHostedService<StoreBanner>();
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)
         {
@@ -99,5 +95,21 @@ internal static class MeshHost
         }
 
         return builder.Build();
+    }
+
+    /// <summary>The embedded default: one SQLite file, opened now so a store this build must refuse fails before hosting.</summary>
+    private static void AddSqliteStore(IServiceCollection services, MeshfleetSettings settings)
+    {
+        SqliteMessageStore store = SqliteMessageStore.Open(
+            new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
+            TimeProvider.System);
+        services.AddSingleton<IMessageStore>(_ => store);
+        services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
+        services.AddSingleton<IRegistryStore>(sp => new SqliteRegistry(sp.GetRequiredService<SqliteMessageStore>()));
+        services.AddSingleton<IStoreMeta>(sp => new SqliteMeta(sp.GetRequiredService<SqliteMessageStore>()));
+        services.AddSingleton<IEmbeddingStore>(sp => new SqliteEmbeddingStore(sp.GetRequiredService<SqliteMessageStore>()));
+        services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
+        services.AddSingleton<IAgentKeyStore>(sp => new SqliteAgentKeys(sp.GetRequiredService<SqliteMessageStore>()));
+        services.AddHostedService<StoreBanner>();
     }
 }
