@@ -13,10 +13,11 @@ namespace Meshfleet.Storage.Nats;
 /// <summary>
 /// The mesh's ledger on JetStream: one stream, one subject per inbox, the stream sequence as seq. The stream orders
 /// every append of every process on every machine, so seqs are strictly increasing and a reader never sees a hole.
-/// Traits that differ from SQLite: an idempotency key returns the first message for <see cref="NatsStoreOptions.IdempotencyWindow"/>
-/// (7 days by default), not forever; <see cref="AppendManyAsync"/> appends in order but is not all-or-nothing.
+/// Traits that differ from SQLite (<see cref="Traits"/>): an idempotency key returns the first message for
+/// <see cref="NatsStoreOptions.IdempotencyWindow"/> (7 days by default), not forever; <see cref="AppendManyAsync"/> appends
+/// in order but is not all-or-nothing; a message and its ack schedule, or a dead letter and its notice, are two writes.
 /// </summary>
-public sealed class NatsMessageStore : IMessageStore
+public sealed class NatsMessageStore : IMessageLog, IAsyncDisposable
 {
     private const int PageSize = 256;
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
@@ -31,10 +32,20 @@ public sealed class NatsMessageStore : IMessageStore
         _time = time;
         _ownsMesh = ownsMesh;
         StoreId = storeId;
+        Traits = new StorageTraits(
+            Backend: "nats",
+            IdempotencyWindow: mesh.Options.IdempotencyWindow,
+            AtomicBatchAppend: false,
+            AtomicAcrossRoles: false,
+            NeedsExternalChangeSignal: false,
+            Durable: true);
     }
 
     /// <inheritdoc />
     public string StoreId { get; }
+
+    /// <inheritdoc />
+    public StorageTraits Traits { get; }
 
     /// <summary>
     /// Opens the ledger of the connected mesh; its store id is the mesh's, the same in every process. With
@@ -106,15 +117,15 @@ public sealed class NatsMessageStore : IMessageStore
 
     /// <inheritdoc />
     /// <remarks>JetStream 2.9 has no atomic batch publish: messages are appended one after another, in order.</remarks>
-    public async ValueTask<IReadOnlyList<MeshMessage>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<AppendResult>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken)
     {
-        var messages = new List<MeshMessage>(drafts.Count);
+        var results = new List<AppendResult>(drafts.Count);
         foreach (MessageDraft draft in drafts)
         {
-            messages.Add((await AppendAsync(draft, cancellationToken).ConfigureAwait(false)).Message);
+            results.Add(await AppendAsync(draft, cancellationToken).ConfigureAwait(false));
         }
 
-        return messages;
+        return results;
     }
 
     /// <summary>
@@ -125,14 +136,14 @@ public sealed class NatsMessageStore : IMessageStore
     {
         if (draft.AckDueAt is { } due)
         {
-            await NatsRegistry.TrackAckAsync(_mesh, draft, due, cancellationToken).ConfigureAwait(false);
+            await NatsDeliveryLedger.TrackAckAsync(_mesh, draft, due, cancellationToken).ConfigureAwait(false);
         }
 
         var body = new StoredMessageBody(draft.MessageId, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
         long seq = await PublishBodyAsync(body, cancellationToken).ConfigureAwait(false);
         if (draft.AckDueAt is not null)
         {
-            await NatsRegistry.SetTrackedSeqAsync(_mesh, draft.MessageId, seq, cancellationToken).ConfigureAwait(false);
+            await NatsDeliveryLedger.SetTrackedSeqAsync(_mesh, draft.MessageId, seq, cancellationToken).ConfigureAwait(false);
         }
 
         return new MeshMessage(draft.MessageId, seq, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
@@ -262,12 +273,6 @@ public sealed class NatsMessageStore : IMessageStore
         }
 
         return added;
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Nothing to do: the tail is pushed every append by the server.</remarks>
-    public void NotifyExternalAppend()
-    {
     }
 
     public ValueTask DisposeAsync() => _ownsMesh ? _mesh.DisposeAsync() : ValueTask.CompletedTask;

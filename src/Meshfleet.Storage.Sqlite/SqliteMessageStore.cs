@@ -9,7 +9,7 @@ namespace Meshfleet.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode, shared safely by every process that opens it.
 /// Appends from this process go through one write connection; readers use their own pooled connections and never block it.
 /// </summary>
-public sealed class SqliteMessageStore : IMessageStore
+public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 {
     internal const string Columns = "seq, message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to";
     private readonly string _connectionString;
@@ -32,8 +32,23 @@ public sealed class SqliteMessageStore : IMessageStore
         _committer = Task.Run(CommitAppendsAsync);
     }
 
+    /// <summary>
+    /// SQLite's answers where backends differ: keys are kept forever (a unique index), a batch is one transaction with the
+    /// delivery state beside it, and other processes' appends reach a tail only at its poll unless the host wakes it.
+    /// </summary>
+    public static StorageTraits SqliteTraits { get; } = new(
+        Backend: "sqlite",
+        IdempotencyWindow: null,
+        AtomicBatchAppend: true,
+        AtomicAcrossRoles: true,
+        NeedsExternalChangeSignal: true,
+        Durable: true);
+
     /// <inheritdoc />
     public string StoreId { get; }
+
+    /// <inheritdoc />
+    public StorageTraits Traits => SqliteTraits;
 
     /// <summary>The database file.</summary>
     public string Path { get; }
@@ -240,16 +255,16 @@ public sealed class SqliteMessageStore : IMessageStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<MeshMessage>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<AppendResult>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken)
     {
-        var messages = new List<MeshMessage>(drafts.Count);
+        var messages = new List<AppendResult>(drafts.Count);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
             foreach (MessageDraft draft in drafts)
             {
-                messages.Add(Insert(transaction, draft));
+                messages.Add(AppendInTransaction(transaction, draft));
             }
 
             transaction.Commit();
@@ -263,7 +278,7 @@ public sealed class SqliteMessageStore : IMessageStore
             _writeLock.Release();
         }
 
-        if (messages.Count > 0)
+        if (messages.Exists(m => !m.Duplicate))
         {
             _tail.Wake();
         }
@@ -451,7 +466,10 @@ public sealed class SqliteMessageStore : IMessageStore
     public IAsyncEnumerable<MeshMessage> TailAsync(long afterSeq, CancellationToken cancellationToken) =>
         _tail.ReadAsync(afterSeq, cancellationToken);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Tells the tail that another process may have appended, so it looks now rather than at its next poll: the hook of
+    /// the host's cross-process change signal (<see cref="StorageTraits.NeedsExternalChangeSignal"/>).
+    /// </summary>
     public void NotifyExternalAppend() => _tail.Wake();
 
     /// <summary>Runs <c>PRAGMA integrity_check</c>; returns "ok" for a sound file.</summary>

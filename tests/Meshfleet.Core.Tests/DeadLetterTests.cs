@@ -22,8 +22,8 @@ public sealed class DeadLetterTests
         Assert.Equal(1, await mesh.Redeliverer.RunDueAsync(mesh.Timeout));
 
         // The seam: the recipient acks right after the sweep has read the row as due, before it dead-letters it.
-        IRegistryStore racing = AckAfterListRegistry.Wrap(mesh.Registry, () => mesh.Mesh.AckAsync("worker", sent.MessageId, mesh.Timeout).AsTask());
-        var sweep = new Redeliverer(new Mesh(mesh.Store, racing, mesh.Hub, new MeshLimits(), policy, mesh.Time), mesh.Hub, policy);
+        IDeliveryLedger racing = AckAfterListLedger.Wrap(mesh.Ledger, () => mesh.Mesh.AckAsync("worker", sent.MessageId, mesh.Timeout).AsTask());
+        var sweep = new Redeliverer(new Mesh(mesh.Store, mesh.Directory, racing, mesh.Hub, new MeshLimits(), policy, mesh.Time), mesh.Hub, policy);
         mesh.Time.Advance(TimeSpan.FromSeconds(60));
         Assert.Equal(1, await sweep.RunDueAsync(mesh.Timeout));
 
@@ -70,15 +70,15 @@ public sealed class DeadLetterTests
     /// The real registry, with a hook that runs right after the due rows were read. A proxy rather than a hand-written
     /// decorator, so the seam keeps compiling as the registry contract grows.
     /// </summary>
-    public class AckAfterListRegistry : DispatchProxy
+    public class AckAfterListLedger : DispatchProxy
     {
-        private IRegistryStore _inner = null!;
+        private IDeliveryLedger _inner = null!;
         private Func<Task> _afterList = null!;
 
-        public static IRegistryStore Wrap(IRegistryStore inner, Func<Task> afterList)
+        public static IDeliveryLedger Wrap(IDeliveryLedger inner, Func<Task> afterList)
         {
-            IRegistryStore proxy = Create<IRegistryStore, AckAfterListRegistry>();
-            var self = (AckAfterListRegistry)(object)proxy;
+            IDeliveryLedger proxy = Create<IDeliveryLedger, AckAfterListLedger>();
+            var self = (AckAfterListLedger)(object)proxy;
             self._inner = inner;
             self._afterList = afterList;
             return proxy;
@@ -86,7 +86,7 @@ public sealed class DeadLetterTests
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
-            if (targetMethod!.Name == nameof(IRegistryStore.ListDueRedeliveriesAsync))
+            if (targetMethod!.Name == nameof(IDeliveryLedger.ListDueRedeliveriesAsync))
             {
                 return new ValueTask<IReadOnlyList<DeliveryRow>>(ListThenRunHookAsync((long)args![0]!, (int)args[1]!, (CancellationToken)args[2]!));
             }

@@ -82,7 +82,7 @@ public sealed class DeliveryTests
     public async Task Status_goes_from_stored_to_pushed_with_the_number_of_streams()
     {
         await using MeshHarness mesh = await MeshHarness.StartAsync();
-        var log = new PushLog(mesh.Registry, mesh.Time);
+        var log = new PushLog(mesh.Ledger, mesh.Time);
         MeshMessage quiet = await mesh.SendAsync("a", "nobody-listening", "hello");
         Assert.Equal("stored", (await mesh.Mesh.GetStatusAsync(quiet.MessageId, mesh.Timeout)).Status);
 

@@ -48,7 +48,7 @@ public sealed class FleetTests
         await using MeshHarness mesh = await MeshHarness.StartAsync();
         await mesh.Agents.RegisterAsync("carol", null, null, null, null, mesh.Timeout);
         mesh.Time.Advance(TimeSpan.FromMinutes(5));
-        await mesh.Registry.RecordStreamsAsync(new Dictionary<string, int> { ["carol"] = 1 }, mesh.Time.GetUtcNow().ToUnixTimeMilliseconds(), mesh.Timeout);
+        await mesh.Directory.RecordStreamsAsync(new Dictionary<string, int> { ["carol"] = 1 }, mesh.Time.GetUtcNow().ToUnixTimeMilliseconds(), mesh.Timeout);
         Assert.Equal("online", (await mesh.Agents.FindAsync("carol", mesh.Timeout))!.Status);
 
         mesh.Time.Advance(AgentRegistry.StreamFreshness + TimeSpan.FromSeconds(1));

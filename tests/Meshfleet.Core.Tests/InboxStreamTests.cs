@@ -22,7 +22,7 @@ public sealed class InboxStreamTests : IAsyncLifetime
     {
         _store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db") }, TimeProvider.System);
         _hub = new StreamHub(new StreamHubOptions { SubscriberBuffer = 10_000 });
-        _mesh = new Mesh(_store, new SqliteRegistry(_store), _hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
+        _mesh = new Mesh(_store, new SqliteAgentDirectory(_store), new SqliteDeliveryLedger(_store), _hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         await Task.CompletedTask;
     }
 

@@ -11,7 +11,7 @@ namespace Meshfleet.Core.Tests;
 /// <summary>The core services over a real SQLite file, with a fake clock so timeouts and backoff run without waiting.</summary>
 internal sealed class MeshHarness : IAsyncDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("meshfleet-core-").FullName;
+    private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("meshfleet-core-").FullName;
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
     private Task _pump = Task.CompletedTask;
 
@@ -20,11 +20,12 @@ internal sealed class MeshHarness : IAsyncDisposable
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         Clock = new SteppingClock(Time);
         Store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db"), PollInterval = TimeSpan.FromMilliseconds(20) }, Clock);
-        Registry = new SqliteRegistry(Store);
+        Directory = new SqliteAgentDirectory(Store);
+        Ledger = new SqliteDeliveryLedger(Store);
         Hub = new StreamHub(new StreamHubOptions());
         Policy = policy;
-        Mesh = new Mesh(Store, Registry, Hub, new MeshLimits(), policy, Clock);
-        Agents = new AgentRegistry(Registry, Hub, Clock);
+        Mesh = new Mesh(Store, Directory, Ledger, Hub, new MeshLimits(), policy, Clock);
+        Agents = new AgentRegistry(Directory, Hub, Clock);
         Questions = new Questions(Mesh, Agents, Hub);
         Watchdog = new Watchdog(Agents, Mesh);
         Redeliverer = new Redeliverer(Mesh, Hub, policy);
@@ -37,7 +38,9 @@ internal sealed class MeshHarness : IAsyncDisposable
 
     public SqliteMessageStore Store { get; }
 
-    public SqliteRegistry Registry { get; }
+    public SqliteAgentDirectory Directory { get; }
+
+    public SqliteDeliveryLedger Ledger { get; }
 
     public StreamHub Hub { get; }
 
@@ -71,7 +74,7 @@ internal sealed class MeshHarness : IAsyncDisposable
         await _pump;
         await Store.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        System.IO.Directory.Delete(_directory, recursive: true);
         _stop.Dispose();
     }
 }

@@ -5,32 +5,43 @@ using Xunit;
 namespace Meshfleet.Storage.Compliance;
 
 /// <summary>
-/// The semantics every backend of <see cref="IMessageStore"/> keeps. A backend's test class inherits this and says how
-/// to open (and reopen) its store.
+/// The semantics every backend of <see cref="IMessageLog"/> keeps. A backend's test class inherits this and says how
+/// to open (and reopen) its store; where backends differ, the tests read <see cref="IMessageLog.Traits"/>.
 /// </summary>
 public abstract class MessageStoreCompliance : IAsyncLifetime
 {
-    private readonly List<IMessageStore> _opened = [];
+    private readonly List<IMessageLog> _opened = [];
     private int _ids;
 
     /// <summary>Opens the store under test; a second call opens the same store again (as a restart or another process would).</summary>
-    protected abstract IMessageStore OpenStore();
+    protected abstract IMessageLog OpenStore();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (IMessageStore store in _opened)
+        foreach (IMessageLog store in _opened)
         {
-            await store.DisposeAsync();
+            if (store is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
         }
     }
 
-    protected IMessageStore Open()
+    protected IMessageLog Open()
     {
-        IMessageStore store = OpenStore();
+        IMessageLog store = OpenStore();
         _opened.Add(store);
         return store;
+    }
+
+    /// <summary>
+    /// Delivers the host's change signal to <paramref name="reader"/> after another handle appended, for a backend whose
+    /// traits say it needs one (<see cref="StorageTraits.NeedsExternalChangeSignal"/>).
+    /// </summary>
+    protected virtual void SignalExternalAppend(IMessageLog reader)
+    {
     }
 
     protected MessageDraft Draft(string from, string to, string payload, string? key = null) =>
@@ -39,7 +50,7 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Append_assigns_strictly_increasing_seqs()
     {
-        IMessageStore store = Open();
+        IMessageLog store = Open();
         long previous = 0;
         for (int i = 0; i < 20; i++)
         {
@@ -55,7 +66,7 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Read_inbox_after_cursor_is_exclusive_oldest_first_and_per_recipient()
     {
-        IMessageStore store = Open();
+        IMessageLog store = Open();
         var toB = new List<MeshMessage>();
         for (int i = 0; i < 10; i++)
         {
@@ -73,7 +84,7 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Read_after_returns_the_whole_ledger_in_seq_order()
     {
-        IMessageStore store = Open();
+        IMessageLog store = Open();
         var appended = new List<MeshMessage>();
         for (int i = 0; i < 12; i++)
         {
@@ -87,9 +98,9 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Messages_survive_reopening_the_store()
     {
-        IMessageStore first = Open();
+        IMessageLog first = Open();
         MeshMessage sent = (await first.AppendAsync(Draft("a", "b", "durable") with { ThreadId = "t1", ReplyTo = "msg_x" }, CancellationToken.None)).Message;
-        IMessageStore second = Open();
+        IMessageLog second = Open();
         IReadOnlyList<MeshMessage> inbox = await second.ReadInboxAsync("b", 0, 10, CancellationToken.None);
         Assert.Equal([sent], inbox);
         Assert.Equal(first.StoreId, second.StoreId);
@@ -98,7 +109,7 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Idempotency_key_returns_the_first_message_per_sender()
     {
-        IMessageStore store = Open();
+        IMessageLog store = Open();
         AppendResult first = await store.AppendAsync(Draft("a", "b", "once", key: "k1"), CancellationToken.None);
         AppendResult retry = await store.AppendAsync(Draft("a", "b", "once", key: "k1"), CancellationToken.None);
         AppendResult otherSender = await store.AppendAsync(Draft("z", "b", "once", key: "k1"), CancellationToken.None);
@@ -110,10 +121,30 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_many_honours_idempotency_keys_like_append()
+    {
+        IMessageLog store = Open();
+        AppendResult first = await store.AppendAsync(Draft("a", "b", "once", key: "k1"), CancellationToken.None);
+
+        IReadOnlyList<AppendResult> batch = await store.AppendManyAsync(
+            [Draft("a", "b", "retried", key: "k1"), Draft("a", "c", "new", key: "k2"), Draft("a", "c", "repeat in batch", key: "k2")],
+            CancellationToken.None);
+
+        Assert.Equal(3, batch.Count);
+        Assert.True(batch[0].Duplicate);
+        Assert.Equal(first.Message, batch[0].Message);
+        Assert.False(batch[1].Duplicate);
+        Assert.True(batch[2].Duplicate);
+        Assert.Equal(batch[1].Message, batch[2].Message);
+        Assert.Equal([first.Message], await store.ReadInboxAsync("b", 0, 10, CancellationToken.None));
+        Assert.Equal([batch[1].Message], await store.ReadInboxAsync("c", 0, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Concurrent_appends_from_two_handles_never_share_or_skip_a_seq()
     {
-        IMessageStore one = Open();
-        IMessageStore two = Open();
+        IMessageLog one = Open();
+        IMessageLog two = Open();
         Task<AppendResult>[] sends = Enumerable.Range(0, 200)
             .Select(i => (i % 2 == 0 ? one : two).AppendAsync(Draft("a", "b", $"c{i}"), CancellationToken.None).AsTask())
             .ToArray();
@@ -128,8 +159,8 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Tail_yields_existing_then_new_messages_including_another_handles()
     {
-        IMessageStore reader = Open();
-        IMessageStore writer = Open();
+        IMessageLog reader = Open();
+        IMessageLog writer = Open();
         MeshMessage before = (await writer.AppendAsync(Draft("a", "b", "before"), CancellationToken.None)).Message;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await using IAsyncEnumerator<MeshMessage> tail = reader.TailAsync(0, timeout.Token).GetAsyncEnumerator(timeout.Token);
@@ -139,7 +170,11 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
 
         ValueTask<bool> next = tail.MoveNextAsync();
         MeshMessage after = (await writer.AppendAsync(Draft("a", "c", "after"), CancellationToken.None)).Message;
-        reader.NotifyExternalAppend();
+        if (reader.Traits.NeedsExternalChangeSignal)
+        {
+            SignalExternalAppend(reader);
+        }
+
         Assert.True(await next);
         Assert.Equal(after, tail.Current);
     }
@@ -147,7 +182,7 @@ public abstract class MessageStoreCompliance : IAsyncLifetime
     [Fact]
     public async Task Import_keeps_order_and_skips_known_ids()
     {
-        IMessageStore source = Open();
+        IMessageLog source = Open();
         var exported = new List<MeshMessage>();
         for (int i = 0; i < 5; i++)
         {

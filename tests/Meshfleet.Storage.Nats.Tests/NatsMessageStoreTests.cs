@@ -18,7 +18,7 @@ public sealed class NatsMessageStoreTests : MessageStoreCompliance, IClassFixtur
     }
 
     /// <summary>Each call connects anew, as another process (or a restart) would.</summary>
-    protected override IMessageStore OpenStore() => OpenAsync().GetAwaiter().GetResult();
+    protected override IMessageLog OpenStore() => OpenAsync().GetAwaiter().GetResult();
 
     private async Task<NatsMessageStore> OpenAsync()
     {
@@ -31,8 +31,8 @@ public sealed class NatsMessageStoreTests : MessageStoreCompliance, IClassFixtur
     {
         // Each send gets a fresh message id, so JetStream's Nats-Msg-Id window cannot be what de-duplicates: the key's
         // bucket is, and it outlives that window.
-        IMessageStore one = Open();
-        IMessageStore two = Open();
+        IMessageLog one = Open();
+        IMessageLog two = Open();
         AppendResult[] results = await Task.WhenAll(Enumerable.Range(0, 8)
             .Select(i => (i % 2 == 0 ? one : two).AppendAsync(Draft("a", "b", "once", key: "k-shared"), CancellationToken.None).AsTask()));
 
@@ -44,7 +44,7 @@ public sealed class NatsMessageStoreTests : MessageStoreCompliance, IClassFixtur
     [Fact]
     public async Task Agent_ids_with_dots_and_underscores_get_inboxes_of_their_own()
     {
-        IMessageStore store = Open();
+        IMessageLog store = Open();
         MeshMessage dotted = (await store.AppendAsync(Draft("a", "x.y", "dotted"), CancellationToken.None)).Message;
         MeshMessage underscored = (await store.AppendAsync(Draft("a", "x_dy", "underscored"), CancellationToken.None)).Message;
         MeshMessage plain = (await store.AppendAsync(Draft("a", "x", "plain"), CancellationToken.None)).Message;
@@ -57,8 +57,8 @@ public sealed class NatsMessageStoreTests : MessageStoreCompliance, IClassFixtur
     [Fact]
     public async Task Message_is_found_by_id_from_another_connection()
     {
-        IMessageStore writer = Open();
-        IMessageStore reader = Open();
+        IMessageLog writer = Open();
+        IMessageLog reader = Open();
         MeshMessage sent = (await writer.AppendAsync(Draft("a", "b", "find me") with { ThreadId = "t" }, CancellationToken.None)).Message;
 
         Assert.Equal(sent, await reader.GetMessageAsync(sent.MessageId, CancellationToken.None));

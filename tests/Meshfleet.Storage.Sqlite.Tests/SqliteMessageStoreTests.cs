@@ -12,7 +12,11 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
 
     private string DatabasePath => Path.Combine(_directory, "nested", "mesh.db");
 
-    protected override IMessageStore OpenStore() => SqliteMessageStore.Open(
+    protected override IMessageLog OpenStore() => OpenSqlite();
+
+    protected override void SignalExternalAppend(IMessageLog reader) => ((SqliteMessageStore)reader).NotifyExternalAppend();
+
+    private SqliteMessageStore OpenSqlite() => SqliteMessageStore.Open(
         new SqliteStoreOptions { Path = DatabasePath, PollInterval = TimeSpan.FromSeconds(30) },
         TimeProvider.System);
 
@@ -25,7 +29,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
     [Fact]
     public async Task Store_file_is_in_wal_mode_with_current_schema_version()
     {
-        await using var store = (SqliteMessageStore)OpenStore();
+        await using SqliteMessageStore store = OpenSqlite();
         await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
         await connection.OpenAsync();
         Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode"));
@@ -36,7 +40,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
     [Fact]
     public async Task Store_from_a_newer_meshfleet_is_refused_with_the_version_needed()
     {
-        await using (IMessageStore store = OpenStore())
+        await using (SqliteMessageStore store = OpenSqlite())
         {
             await store.AppendAsync(Draft("a", "b", "kept"), CancellationToken.None);
         }
@@ -51,7 +55,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         }
 
         SqliteConnection.ClearAllPools();
-        StoreVersionException refused = Assert.Throws<StoreVersionException>(() => OpenStore());
+        StoreVersionException refused = Assert.Throws<StoreVersionException>(() => OpenSqlite());
         Assert.Contains("schema version 99", refused.Message, StringComparison.Ordinal);
         Assert.Contains($"up to version {SchemaMigrations.Latest}", refused.Message, StringComparison.Ordinal);
     }
@@ -61,7 +65,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
     {
         await using SqliteMessageStore reader = SqliteMessageStore.Open(
             new SqliteStoreOptions { Path = DatabasePath, PollInterval = TimeSpan.FromMilliseconds(20) }, TimeProvider.System);
-        await using IMessageStore writer = OpenStore();
+        await using SqliteMessageStore writer = OpenSqlite();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await using IAsyncEnumerator<MeshMessage> tail = reader.TailAsync(0, timeout.Token).GetAsyncEnumerator(timeout.Token);
         ValueTask<bool> next = tail.MoveNextAsync();
@@ -84,7 +88,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         }
 
         SqliteConnection.ClearAllPools();
-        await using IMessageStore store = OpenStore();
+        await using SqliteMessageStore store = OpenSqlite();
         Assert.Equal("from v1", Assert.Single(await store.ReadInboxAsync("b", 0, 10, CancellationToken.None)).Payload);
         await using var check = new SqliteConnection($"Data Source={DatabasePath}");
         await check.OpenAsync();
@@ -106,8 +110,8 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
         }
 
         SqliteConnection.ClearAllPools();
-        await using var store = (SqliteMessageStore)OpenStore();
-        var registry = new SqliteRegistry(store);
+        await using SqliteMessageStore store = OpenSqlite();
+        var registry = new SqliteDeliveryLedger(store);
         Meshfleet.Core.Delivery.DeliveryRow row = (await registry.GetDeliveryAsync("msg_old", CancellationToken.None))!;
         Assert.Equal(2, row.PushedStreams);
         Assert.Equal(5, row.FirstPushedAt);
@@ -127,7 +131,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposabl
     [Fact]
     public async Task Group_commit_fails_only_the_bad_append_among_concurrent_ones()
     {
-        await using IMessageStore store = OpenStore();
+        await using SqliteMessageStore store = OpenSqlite();
         MessageDraft first = Draft("a", "b", "first");
         await store.AppendAsync(first, CancellationToken.None);
 

@@ -45,7 +45,7 @@ public sealed class StoreFailureTests : IDisposable
         Assert.Contains("Free space", full.Message, StringComparison.Ordinal);
         Assert.Equal(stored, await store.ReadInboxAsync("b", 0, 1000, CancellationToken.None));
 
-        var registry = new SqliteRegistry(store);
+        var registry = new SqliteAgentDirectory(store);
         await Assert.ThrowsAsync<StoreFailureException>(() => store.AppendManyAsync([Draft("one"), Draft("two")], CancellationToken.None).AsTask());
         StoreFailureException registryFull = await Assert.ThrowsAsync<StoreFailureException>(async () =>
         {

@@ -77,7 +77,7 @@ internal static class RoutingBench
     private static async Task MeasureRouterAsync(IEmbedder embedder, RoutingOptions options, string directory, long rssStart, TextWriter output)
     {
         await using SqliteMessageStore store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(directory, "mesh.db") }, TimeProvider.System);
-        var registry = new AgentRegistry(new SqliteRegistry(store), new StreamHub(new StreamHubOptions()), TimeProvider.System);
+        var registry = new AgentRegistry(new SqliteAgentDirectory(store), new StreamHub(new StreamHubOptions()), TimeProvider.System);
         foreach (EvalAgent agent in RoutingEvalSet.Agents)
         {
             await registry.RegisterAsync(agent.AgentId, null, agent.Role, agent.Description, "eval", CancellationToken.None);

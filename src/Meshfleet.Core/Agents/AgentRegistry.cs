@@ -16,12 +16,12 @@ public sealed class AgentRegistry
     public static readonly TimeSpan StreamFreshness = TimeSpan.FromSeconds(15);
 
     private const int MaxTimeoutSeconds = 86_400;
-    private readonly IRegistryStore _store;
+    private readonly IAgentDirectory _store;
     private readonly StreamHub _hub;
     private readonly TimeProvider _time;
     private readonly PresenceAges _ages;
 
-    public AgentRegistry(IRegistryStore store, StreamHub hub, TimeProvider time)
+    public AgentRegistry(IAgentDirectory store, StreamHub hub, TimeProvider time)
     {
         _store = store;
         _hub = hub;
@@ -29,8 +29,8 @@ public sealed class AgentRegistry
         _ages = new PresenceAges(time);
     }
 
-    /// <summary>The store behind the registry.</summary>
-    public IRegistryStore Store => _store;
+    /// <summary>The agent directory behind the registry.</summary>
+    public IAgentDirectory Directory => _store;
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

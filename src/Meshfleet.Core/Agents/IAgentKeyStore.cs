@@ -2,7 +2,8 @@ namespace Meshfleet.Core.Agents;
 
 /// <summary>
 /// The hashes of agents' secret keys (agent identity). Only a hash is kept: the key itself is shown once, to whoever
-/// registered the agent, and a copy of the store does not let anyone act as an agent.
+/// registered the agent, and a copy of the store does not let anyone act as an agent. Part of the agent directory role
+/// (<see cref="IAgentDirectory"/>).
 /// </summary>
 public interface IAgentKeyStore
 {

@@ -10,11 +10,11 @@ namespace Meshfleet.Core.Agents;
 public sealed class PresenceReporter
 {
     private readonly StreamHub _hub;
-    private readonly IRegistryStore _store;
+    private readonly IAgentDirectory _store;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, bool> _changed = new(StringComparer.Ordinal);
 
-    public PresenceReporter(StreamHub hub, IRegistryStore store, TimeProvider time)
+    public PresenceReporter(StreamHub hub, IAgentDirectory store, TimeProvider time)
     {
         _hub = hub;
         _store = store;

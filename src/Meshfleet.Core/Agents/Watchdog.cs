@@ -20,7 +20,7 @@ public sealed class Watchdog
     /// <summary>One sweep; returns the agents announced offline.</summary>
     public async ValueTask<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken)
     {
-        IRegistryStore store = _registry.Store;
+        IAgentDirectory store = _registry.Directory;
         IReadOnlyList<AgentRow> agents = await store.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
         Dictionary<string, Fleet> fleets = (await store.ListFleetsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.FleetId, StringComparer.Ordinal);
         long now = _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();

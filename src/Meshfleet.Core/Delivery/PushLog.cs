@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Meshfleet.Core.Agents;
 using Meshfleet.Core.Messaging;
 
 namespace Meshfleet.Core.Delivery;
@@ -10,11 +9,11 @@ namespace Meshfleet.Core.Delivery;
 /// </summary>
 public sealed class PushLog
 {
-    private readonly IRegistryStore _store;
+    private readonly IDeliveryLedger _store;
     private readonly TimeProvider _time;
     private readonly ConcurrentQueue<PushRecord> _pending = new();
 
-    public PushLog(IRegistryStore store, TimeProvider time)
+    public PushLog(IDeliveryLedger store, TimeProvider time)
     {
         _store = store;
         _time = time;

@@ -32,7 +32,7 @@ public sealed class Redeliverer
     {
         long now = _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();
         await PullInAfterClockStepAsync(now, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<DeliveryRow> due = await _mesh.Registry.ListDueRedeliveriesAsync(now, 256, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<DeliveryRow> due = await _mesh.Ledger.ListDueRedeliveriesAsync(now, 256, cancellationToken).ConfigureAwait(false);
         foreach (DeliveryRow row in due)
         {
             int attempt = row.Attempts + 1;
@@ -46,7 +46,7 @@ public sealed class Redeliverer
                     Attempts: row.Attempts);
                 // One conditional write: an ack that landed after the rows were read wins (no false notice), and a
                 // crash cannot leave the message dead-lettered without its notice.
-                await _mesh.Registry.DeadLetterAsync(row.MessageId, now, _mesh.NoticeDraft(row.FromAgentId, notice, row.MessageId), cancellationToken).ConfigureAwait(false);
+                await _mesh.Ledger.DeadLetterAsync(row.MessageId, now, _mesh.NoticeDraft(row.FromAgentId, notice, row.MessageId), cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -61,7 +61,7 @@ public sealed class Redeliverer
             }
 
             long next = now + (long)_policy.DelayBefore(attempt + 1, _random).TotalMilliseconds;
-            await _mesh.Registry.RecordAttemptAsync(row.MessageId, attempt, next, null, cancellationToken).ConfigureAwait(false);
+            await _mesh.Ledger.RecordAttemptAsync(row.MessageId, attempt, next, null, cancellationToken).ConfigureAwait(false);
         }
 
         return due.Count;
@@ -81,7 +81,7 @@ public sealed class Redeliverer
         if (steppedBack)
         {
             long latest = now + (long)(_policy.MaxDelay.TotalMilliseconds * (1 + _policy.Jitter)) + (long)StepTolerance.TotalMilliseconds;
-            await _mesh.Registry.PullInRedeliveriesAsync(latest, now, cancellationToken).ConfigureAwait(false);
+            await _mesh.Ledger.PullInRedeliveriesAsync(latest, now, cancellationToken).ConfigureAwait(false);
         }
 
         _lastRunWall = now;

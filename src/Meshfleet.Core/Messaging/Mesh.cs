@@ -14,8 +14,9 @@ public sealed class Mesh
     /// <summary>The longest a get_inbox call may wait for mail.</summary>
     public const int MaxWaitSeconds = 300;
 
-    private readonly IMessageStore _store;
-    private readonly IRegistryStore _registry;
+    private readonly IMessageLog _store;
+    private readonly IAgentDirectory _directory;
+    private readonly IDeliveryLedger _ledger;
     private readonly StreamHub _hub;
     private readonly MeshLimits _limits;
     private readonly RetryPolicy _retry;
@@ -25,18 +26,22 @@ public sealed class Mesh
     // Agents seen to exist stay known (agents are never deleted), so the check costs reads only once per recipient.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
-    public Mesh(IMessageStore store, IRegistryStore registry, StreamHub hub, MeshLimits limits, RetryPolicy retry, TimeProvider time)
+    public Mesh(IMessageLog store, IAgentDirectory directory, IDeliveryLedger ledger, StreamHub hub, MeshLimits limits, RetryPolicy retry, TimeProvider time)
     {
         _store = store;
-        _registry = registry;
+        _directory = directory;
+        _ledger = ledger;
         _hub = hub;
         _limits = limits;
         _retry = retry;
         _time = time;
     }
 
-    /// <summary>The registry of agents, fleets and delivery state.</summary>
-    public IRegistryStore Registry => _registry;
+    /// <summary>The agents and fleets.</summary>
+    public IAgentDirectory Directory => _directory;
+
+    /// <summary>What happened to each message on its way to the model: pushes, reads, acks, dead letters.</summary>
+    public IDeliveryLedger Ledger => _ledger;
 
     /// <summary>The clock of the mesh.</summary>
     public TimeProvider Time => _time;
@@ -46,8 +51,8 @@ public sealed class Mesh
     /// <summary>The limits every transport checks.</summary>
     public MeshLimits Limits => _limits;
 
-    /// <summary>The store behind this mesh.</summary>
-    public IMessageStore Store => _store;
+    /// <summary>The message log behind this mesh.</summary>
+    public IMessageLog Store => _store;
 
     /// <summary>The live fan-out of this process.</summary>
     public StreamHub Hub => _hub;
@@ -92,12 +97,12 @@ public sealed class Mesh
         string from = NotSystem(InputRules.AgentId(fromAgentId, "from_agent_id"));
         string fleet = InputRules.AgentId(fleetId, "fleet_id");
         string text = InputRules.Payload(payload, _limits);
-        if (await _registry.GetFleetAsync(fleet, cancellationToken).ConfigureAwait(false) is null)
+        if (await _directory.GetFleetAsync(fleet, cancellationToken).ConfigureAwait(false) is null)
         {
             throw new MeshInputException($"There is no fleet '{fleet}'. Create it with create_fleet, and add agents with register_agent(fleet_id=\"{fleet}\").");
         }
 
-        IReadOnlyList<AgentRow> members = await _registry.ListAgentsAsync(fleet, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<AgentRow> members = await _directory.ListAgentsAsync(fleet, cancellationToken).ConfigureAwait(false);
         long now = Now;
         string thread = NewMessageId();
         MessageDraft[] drafts = members
@@ -109,13 +114,16 @@ public sealed class Mesh
             throw new MeshInputException($"Fleet '{fleet}' has no members besides '{from}'. Add agents with register_agent(fleet_id=\"{fleet}\") first.");
         }
 
-        IReadOnlyList<MeshMessage> sent = await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
-        foreach (MeshMessage message in sent)
+        IReadOnlyList<AppendResult> sent = await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
+        foreach (AppendResult result in sent)
         {
-            Appended?.Invoke(message);
+            if (!result.Duplicate)
+            {
+                Appended?.Invoke(result.Message);
+            }
         }
 
-        return new BroadcastResult(fleet, sent);
+        return new BroadcastResult(fleet, sent.Select(r => r.Message).ToArray());
     }
 
     /// <summary>Answers a message: to its sender, <c>reply_to</c> = it, <c>thread_id</c> inherited (or its id).</summary>
@@ -147,7 +155,7 @@ public sealed class Mesh
             throw new MeshInputException($"Message {message.MessageId} was sent to '{message.ToAgentId}', not to '{agent}'; only its recipient can ack it.");
         }
 
-        await _registry.AckAsync(agent, message.MessageId, Now, cancellationToken).ConfigureAwait(false);
+        await _ledger.AckAsync(agent, message.MessageId, Now, cancellationToken).ConfigureAwait(false);
         return await GetStatusAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -155,7 +163,7 @@ public sealed class Mesh
     public async ValueTask<DeliveryStatus> GetStatusAsync(string? messageId, CancellationToken cancellationToken)
     {
         MeshMessage message = await FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
-        DeliveryRow? row = await _registry.GetDeliveryAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
+        DeliveryRow? row = await _ledger.GetDeliveryAsync(message.MessageId, cancellationToken).ConfigureAwait(false);
         string status = row switch
         {
             { DeadLetteredAt: not null } => "dead_lettered",
@@ -176,7 +184,13 @@ public sealed class Mesh
     public async ValueTask<IReadOnlyList<MeshMessage>> NotifyAsync(IEnumerable<string> recipients, SystemNotice notice, string? replyTo, CancellationToken cancellationToken)
     {
         MessageDraft[] drafts = recipients.Select(to => NoticeDraft(to, notice, replyTo)).ToArray();
-        return drafts.Length == 0 ? [] : await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
+        if (drafts.Length == 0)
+        {
+            return [];
+        }
+
+        IReadOnlyList<AppendResult> stored = await _store.AppendManyAsync(drafts, cancellationToken).ConfigureAwait(false);
+        return stored.Select(r => r.Message).ToArray();
     }
 
     /// <summary>The message that carries <paramref name="notice"/> to one agent, for a write that commits it together with the state it announces.</summary>
@@ -212,14 +226,14 @@ public sealed class Mesh
             return null;
         }
 
-        if (await _registry.GetAgentAsync(agent, cancellationToken).ConfigureAwait(false) is not null
+        if (await _directory.GetAgentAsync(agent, cancellationToken).ConfigureAwait(false) is not null
             || (await _store.ReadInboxAsync(agent, 0, 1, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             _known.TryAdd(agent, true);
             return null;
         }
 
-        IReadOnlyList<AgentRow> agents = await _registry.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<AgentRow> agents = await _directory.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
         string? closest = ClosestAgent.Find(agent, agents.Select(a => a.Profile.AgentId).Where(id => !AgentRegistry.IsSystemAgentId(id)));
         string known = $"No agent '{agent}' is known: it never registered, sent a heartbeat or received a message.";
         return closest is null
@@ -244,7 +258,7 @@ public sealed class Mesh
 
     /// <summary>Records that these messages were returned to their recipient (the first time counts); reading removes nothing.</summary>
     public ValueTask MarkReadAsync(IReadOnlyList<MeshMessage> messages, CancellationToken cancellationToken) =>
-        _registry.RecordReadAsync(messages, Now, cancellationToken);
+        _ledger.RecordReadAsync(messages, Now, cancellationToken);
 
     /// <summary>Reads like <see cref="GetInboxAsync"/> without recording a read: for scans that do not show the messages to the model.</summary>
     public async ValueTask<InboxPage> PeekInboxAsync(string? agentId, long? since, long? limit, CancellationToken cancellationToken, long? waitSeconds = null)

@@ -2,7 +2,7 @@ namespace Meshfleet.Core.Routing;
 
 /// <summary>
 /// Agents' text vectors, kept beside the agent directory so every process and a restart reuse them: an agent's text is
-/// embedded once per model and per change of its text.
+/// embedded once per model and per change of its text. Part of the agent directory role (<see cref="Agents.IAgentDirectory"/>).
 /// </summary>
 public interface IEmbeddingStore
 {

@@ -1,8 +1,9 @@
 namespace Meshfleet.Core.Storage;
 
 /// <summary>
-/// The store's own facts that every process sharing it must agree on (whether the mesh is token-protected, which process
-/// runs the mesh's duties), with compare-and-swap so two processes never both win a change.
+/// The store's own facts, seen alike by every process sharing the store: whether the mesh is token-protected, which
+/// process holds the duty lease. Small keys and values with compare-and-swap; kept by the backend beside its
+/// <see cref="IMessageLog"/> (part of that role).
 /// </summary>
 public interface IStoreMeta
 {

@@ -8,10 +8,10 @@ namespace Meshfleet.Core.Streaming;
 /// </summary>
 public sealed class DeliveryPump
 {
-    private readonly IMessageStore _store;
+    private readonly IMessageLog _store;
     private readonly StreamHub _hub;
 
-    public DeliveryPump(IMessageStore store, StreamHub hub)
+    public DeliveryPump(IMessageLog store, StreamHub hub)
     {
         _store = store;
         _hub = hub;

@@ -12,11 +12,11 @@ namespace Meshfleet.Core.Streaming;
 public sealed class InboxStream : IDisposable
 {
     private const int ReplayPage = 512;
-    private readonly IMessageStore _store;
+    private readonly IMessageLog _store;
     private readonly InboxSubscription _subscription;
     private long _lastSeq;
 
-    internal InboxStream(IMessageStore store, InboxSubscription subscription, long afterSeq)
+    internal InboxStream(IMessageLog store, InboxSubscription subscription, long afterSeq)
     {
         _store = store;
         _subscription = subscription;

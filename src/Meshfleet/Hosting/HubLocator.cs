@@ -14,11 +14,11 @@ internal sealed class HubLocator : IDisposable
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private readonly MeshfleetSettings _settings;
-    private readonly IMessageStore _store;
+    private readonly IMessageLog _store;
     private readonly HttpClient _http = new() { Timeout = ProbeTimeout };
     private volatile string? _hubBaseUrl;
 
-    public HubLocator(MeshfleetSettings settings, IMessageStore store)
+    public HubLocator(MeshfleetSettings settings, IMessageLog store)
     {
         _settings = settings;
         _store = store;
@@ -39,16 +39,21 @@ internal sealed class HubLocator : IDisposable
     /// <summary>The configured port other processes are reached on.</summary>
     public int WakePort => BoundPort ?? _settings.SsePort;
 
+    /// <summary>Raised after this process became the hub or left the role (a backend's change signal follows it).</summary>
+    public event Action? HubChanged;
+
     internal void BecameHub(int port)
     {
         BoundPort = port;
         _hubBaseUrl = _settings.BaseUrlFor(port);
+        HubChanged?.Invoke();
     }
 
     internal void LeftHub()
     {
         _hubBaseUrl = null;
         BoundPort = null;
+        HubChanged?.Invoke();
     }
 
     /// <summary>The base URL of the hub serving this mesh's streams, or an explanation of why there is none.</summary>

@@ -20,19 +20,18 @@ namespace Meshfleet.Hosting;
 
 /// <summary>
 /// Runs the delivery pump and competes for the HTTP port. The process holding the port is the mesh's push hub;
-/// the others keep serving MCP, wake the hub after each send, and take the port over when the hub goes away.
+/// the others keep serving MCP and take the port over when the hub goes away (a backend that needs it, SQLite, wakes
+/// the hub after each send with its own change signal, <see cref="SqliteChangeSignal"/>).
 /// </summary>
 internal sealed partial class HubService : IHostedService, IDisposable
 {
     private static readonly TimeSpan TakeoverPoll = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan WaiterPoll = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan ProtectionPoll = TimeSpan.FromSeconds(1);
     private readonly MeshfleetSettings _settings;
     private readonly Mesh _mesh;
-    private readonly IMessageStore _store;
+    private readonly IMessageLog _store;
     private readonly DeliveryPump _pump;
     private readonly HubLocator _locator;
-    private readonly HubWake _wake;
     private readonly ToolCatalog _catalog;
     private readonly ServeMode _mode;
     private readonly StreamHub _hub;
@@ -47,7 +46,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _pumpLoop = Task.CompletedTask;
     private Task _listenLoop = Task.CompletedTask;
-    private Task _boostLoop = Task.CompletedTask;
     private bool _leaseLogged;
 
     public HubService(
@@ -55,7 +53,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
         Mesh mesh,
         DeliveryPump pump,
         HubLocator locator,
-        HubWake wake,
         ToolCatalog catalog,
         ServeMode mode,
         StreamHub hub,
@@ -81,7 +78,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
         _store = mesh.Store;
         _pump = pump;
         _locator = locator;
-        _wake = wake;
         _catalog = catalog;
         _mode = mode;
         _logger = logger;
@@ -92,29 +88,18 @@ internal sealed partial class HubService : IHostedService, IDisposable
         _pump.Faulted += ex => LogPumpFaulted(_logger, ex);
         _pump.Pushed += _pushLog.Record;
         _redeliverer.Redelivered += _pushLog.Record;
-        _mesh.Appended += OnAppended;
         _pumpLoop = await _pump.StartAsync(_stopping.Token).ConfigureAwait(false);
         _listenLoop = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
-        _boostLoop = Task.Run(() => BoostWaitersAsync(_stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _mesh.Appended -= OnAppended;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_listenLoop, _pumpLoop, _boostLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_listenLoop, _pumpLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
         await _pushLog.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     public void Dispose() => _stopping.Dispose();
-
-    private void OnAppended(MeshMessage message)
-    {
-        if (!_locator.IsHub)
-        {
-            _wake.Send(_locator.WakePort);
-        }
-    }
 
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
@@ -238,7 +223,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
             LogServingMcp(_logger, _locator.HubBaseUrl + "/mcp", _settings.Token is null ? "no token (loopback only)" : "bearer token required");
             LogDashboard(_logger, _locator.HubBaseUrl + "/");
         }
-        Task wakeReceiver = ReceiveWakesAsync(port, cancellationToken);
         await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
 
         // Push records and stream counts are facts of this hub's own streams; the sweeps act for the whole store, so
@@ -259,7 +243,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(grace.Token).ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
-        await wakeReceiver.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -334,51 +317,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
     private Task RunEveryAsync(TimeSpan period, Func<CancellationToken, ValueTask> duty, CancellationToken cancellationToken) =>
         RunEveryAsync(period, async ct => { await duty(ct).ConfigureAwait(false); return true; }, cancellationToken);
 
-    /// <summary>
-    /// While a call in this process waits for mail (long poll, ask) and another process holds the hub, look at the store
-    /// every few milliseconds instead of every poll interval: sends from other processes wake only the hub.
-    /// </summary>
-    private async Task BoostWaitersAsync(CancellationToken cancellationToken)
-    {
-        using var signal = new SemaphoreSlim(0);
-        _hub.WaitersChanged += () =>
-        {
-            if (signal.CurrentCount == 0)
-            {
-                signal.Release();
-            }
-        };
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
-                while (_hub.HasWaiters && await DelayAsync(WaiterPoll, cancellationToken).ConfigureAwait(false))
-                {
-                    if (!_locator.IsHub)
-                    {
-                        _store.NotifyExternalAppend();
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task ReceiveWakesAsync(int port, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await HubWake.ReceiveAsync(port, _store, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            LogWakeUnavailable(_logger, port, ex.Message);
-        }
-    }
-
     private bool PortIsFree()
     {
         using var probe = new Socket(SocketType.Stream, ProtocolType.Tcp);
@@ -442,9 +380,6 @@ internal sealed partial class HubService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bind port {Port} ({Reason}); retrying")]
     private static partial void LogBindFailed(ILogger logger, int port, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cross-process wake-ups unavailable on UDP port {Port} ({Reason}); other processes' sends arrive at the next poll")]
-    private static partial void LogWakeUnavailable(ILogger logger, int port, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Hub duty {Duty} failed; it runs again next round")]
     private static partial void LogDutyFailed(ILogger logger, string duty, Exception exception);

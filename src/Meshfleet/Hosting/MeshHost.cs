@@ -1,10 +1,5 @@
 using Meshfleet.Configuration;
-using Meshfleet.Core.Agents;
-using Meshfleet.Core.Delivery;
-using Meshfleet.Core.Messaging;
-using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
-using Meshfleet.Core.Streaming;
 using Meshfleet.Embeddings;
 using Meshfleet.Identity;
 using Meshfleet.Mcp;
@@ -29,16 +24,19 @@ internal static class MeshHost
 
         // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema, an unreachable
         // NATS server) then fails before hosting starts, with one clean line from Program instead of the host's
-        // startup-failure stack trace. Registered through a factory so the container still owns and disposes it.
+        // startup-failure stack trace.
         try
         {
             if (settings.NatsUrl is not null)
             {
-                NatsHosting.AddNatsStore(builder.Services, settings);
+                builder.Services.AddMeshfleetNats(settings);
             }
             else
             {
-                AddSqliteStore(builder.Services, settings);
+                builder.Services.AddMeshfleetSqlite(SqliteMessageStore.Open(
+                    new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
+                    TimeProvider.System));
+                builder.Services.AddHostedService<StoreBanner>();
             }
         }
         catch (Exception ex) when (!mode.ServeMcpOverHttp && ex is StoreFailureException or StoreVersionException)
@@ -48,32 +46,12 @@ internal static class MeshHost
             return StoreUnavailableHost.Build(settings, ex.Message);
         }
 
-        builder.Services.AddSingleton(new StreamHubOptions
-        {
-            MaxStreamsPerAgent = settings.MaxStreamsPerAgent,
-            MaxStreams = settings.MaxStreams,
-            SubscriberBuffer = settings.SubscriberBuffer,
-            SubscriberBufferBytes = settings.SubscriberBufferBytes,
-        });
-        builder.Services.AddSingleton<StreamHub>();
-        builder.Services.AddSingleton(new MeshLimits { MaxPayloadBytes = settings.MaxPayloadBytes });
-        builder.Services.AddSingleton(new RetryPolicy { BaseDelay = settings.AckBaseDelay, MaxAttempts = settings.AckMaxAttempts });
-        builder.Services.AddSingleton<Mesh>();
-        builder.Services.AddSingleton<AgentRegistry>();
-        builder.Services.AddSingleton<Questions>();
-        builder.Services.AddSingleton<Watchdog>();
-        builder.Services.AddSingleton<Redeliverer>();
-        builder.Services.AddSingleton<PushLog>();
-        builder.Services.AddSingleton<PresenceReporter>();
-        builder.Services.AddSingleton<DeliveryPump>();
+        builder.Services.AddMeshfleetCore(settings);
         builder.Services.AddSingleton<HubLocator>();
         builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<DutyLease>();
-        builder.Services.AddSingleton<HubWake>();
         // Constructing the embedder loads nothing: the model loads on the first routing call, off the start-up path.
         builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
-        builder.Services.AddSingleton(new RoutingOptions());
-        builder.Services.AddSingleton<AgentRouter>();
         builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
         builder.Services.AddHostedService<HubService>();
@@ -95,21 +73,5 @@ internal static class MeshHost
         }
 
         return builder.Build();
-    }
-
-    /// <summary>The embedded default: one SQLite file, opened now so a store this build must refuse fails before hosting.</summary>
-    private static void AddSqliteStore(IServiceCollection services, MeshfleetSettings settings)
-    {
-        SqliteMessageStore store = SqliteMessageStore.Open(
-            new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-            TimeProvider.System);
-        services.AddSingleton<IMessageStore>(_ => store);
-        services.AddSingleton(sp => (SqliteMessageStore)sp.GetRequiredService<IMessageStore>());
-        services.AddSingleton<IRegistryStore>(sp => new SqliteRegistry(sp.GetRequiredService<SqliteMessageStore>()));
-        services.AddSingleton<IStoreMeta>(sp => new SqliteMeta(sp.GetRequiredService<SqliteMessageStore>()));
-        services.AddSingleton<IEmbeddingStore>(sp => new SqliteEmbeddingStore(sp.GetRequiredService<SqliteMessageStore>()));
-        services.AddSingleton<IRouteLog>(sp => new SqliteRouteLog(sp.GetRequiredService<SqliteMessageStore>()));
-        services.AddSingleton<IAgentKeyStore>(sp => new SqliteAgentKeys(sp.GetRequiredService<SqliteMessageStore>()));
-        services.AddHostedService<StoreBanner>();
     }
 }

@@ -19,10 +19,10 @@ internal sealed class StoreProtection
     private const int Iterations = 100_000;
     private readonly MeshfleetSettings _settings;
     private readonly IStoreMeta _meta;
-    private readonly IMessageStore _store;
+    private readonly IMessageLog _store;
     private string? _verifier;
 
-    public StoreProtection(MeshfleetSettings settings, IStoreMeta meta, IMessageStore store)
+    public StoreProtection(MeshfleetSettings settings, IStoreMeta meta, IMessageLog store)
     {
         _settings = settings;
         _meta = meta;

@@ -52,7 +52,7 @@ internal static class StoreUnavailableHost
     {
         var store = new UnavailableStore(reason);
         var hub = new StreamHub(new StreamHubOptions());
-        var mesh = new Mesh(store, store, hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
+        var mesh = new Mesh(store, store, store, hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         var agents = new AgentRegistry(store, hub, TimeProvider.System);
         using var locator = new HubLocator(settings, store);
         var router = new AgentRouter(agents, store, EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl), store, new RoutingOptions(), TimeProvider.System);

@@ -10,7 +10,7 @@ namespace Meshfleet.Hosting;
 /// Stands in for a store that could not be opened, so the tools can still be built and listed: every operation
 /// fails with the reason the store could not be opened and its fix.
 /// </summary>
-internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddingStore, IRouteLog, IAgentKeyStore
+internal sealed class UnavailableStore : IMessageLog, IAgentDirectory, IDeliveryLedger, IEmbeddingStore, IRouteLog, IAgentKeyStore
 {
     private readonly string _reason;
 
@@ -21,9 +21,11 @@ internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddi
 
     public string StoreId => throw Failure();
 
+    public StorageTraits Traits { get; } = new("unavailable", null, AtomicBatchAppend: false, AtomicAcrossRoles: false, NeedsExternalChangeSignal: false, Durable: false);
+
     public ValueTask<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) => throw Failure();
 
-    public ValueTask<IReadOnlyList<MeshMessage>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken) => throw Failure();
+    public ValueTask<IReadOnlyList<AppendResult>> AppendManyAsync(IReadOnlyList<MessageDraft> drafts, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask<MeshMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken) => throw Failure();
 
@@ -46,10 +48,6 @@ internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddi
     public IAsyncEnumerable<MeshMessage> TailAsync(long afterSeq, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask<int> ImportAsync(IReadOnlyList<MeshMessage> batch, CancellationToken cancellationToken) => throw Failure();
-
-    public void NotifyExternalAppend()
-    {
-    }
 
     public ValueTask<AgentRow> UpsertAgentAsync(AgentProfile profile, long now, CancellationToken cancellationToken) => throw Failure();
 
@@ -94,8 +92,6 @@ internal sealed class UnavailableStore : IMessageStore, IRegistryStore, IEmbeddi
     public ValueTask SaveEmbeddingAsync(string agentId, string model, StoredEmbedding embedding, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask RecordAsync(RouteRecord record, CancellationToken cancellationToken) => throw Failure();
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private StoreFailureException Failure() => new(_reason);
 }

@@ -20,7 +20,7 @@ namespace Meshfleet.Http;
 /// </summary>
 internal static class HttpSurface
 {
-    public static WebApplication Build(MeshfleetSettings settings, Mesh mesh, AgentRegistry registry, IMessageStore store, ToolCatalog catalog, bool serveMcp)
+    public static WebApplication Build(MeshfleetSettings settings, Mesh mesh, AgentRegistry registry, IMessageLog store, ToolCatalog catalog, bool serveMcp)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         LoggingSetup.Configure(builder.Logging, settings);

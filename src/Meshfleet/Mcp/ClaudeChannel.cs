@@ -162,7 +162,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
         }
 
         long from = _mesh.Time.GetUtcNow().Subtract(_settings.WakeBacklog).ToUnixTimeMilliseconds();
-        IReadOnlyList<MeshMessage> unseen = await _mesh.Registry.ListUnseenAsync(agent, from, head, _settings.WakeBacklogLimit, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<MeshMessage> unseen = await _mesh.Ledger.ListUnseenAsync(agent, from, head, _settings.WakeBacklogLimit, cancellationToken).ConfigureAwait(false);
         foreach (MeshMessage message in unseen)
         {
             await NotifyAsync(session, message, cancellationToken).ConfigureAwait(false);
@@ -211,7 +211,7 @@ internal sealed partial class ClaudeChannel : BackgroundService
         await session.SendMessageAsync(new JsonRpcNotification { Method = Method, Params = Notification(message) }, cancellationToken).ConfigureAwait(false);
         try
         {
-            await _mesh.Registry.RecordNotifiedAsync(message, _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+            await _mesh.Ledger.RecordNotifiedAsync(message, _mesh.Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

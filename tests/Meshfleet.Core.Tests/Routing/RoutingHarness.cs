@@ -53,7 +53,7 @@ internal sealed class RoutingHarness : IAsyncDisposable
 
     private void Build()
     {
-        Agents = new AgentRegistry(new SqliteRegistry(_store), new StreamHub(new StreamHubOptions()), Time);
+        Agents = new AgentRegistry(new SqliteAgentDirectory(_store), new StreamHub(new StreamHubOptions()), Time);
         Router = new AgentRouter(Agents, new SqliteEmbeddingStore(_store), Embedder, new SqliteRouteLog(_store), new RoutingOptions(), Time);
     }
 }

@@ -3,19 +3,17 @@ using Meshfleet.Core.Agents;
 namespace Meshfleet.Storage.Nats;
 
 /// <summary>
-/// Agents, fleets, presence facts and delivery state in key-value buckets beside the mesh's stream: one key per agent,
-/// fleet or message, every change a compare-and-set on the key's revision (see <see cref="NatsBucket.MutateAsync"/>).
-/// Lists read every key of their bucket; they serve the dashboard and the once-a-second sweeps, not the send path.
+/// Agents, fleets and presence facts in key-value buckets beside the mesh's stream: one key per agent or fleet, every
+/// change a compare-and-set on the key's revision (see <see cref="NatsBucket.MutateAsync"/>). Lists read every key of
+/// their bucket; they serve the dashboard and the once-a-second sweeps, not the send path.
 /// </summary>
-public sealed partial class NatsRegistry : IRegistryStore
+public sealed class NatsAgentDirectory : IAgentDirectory
 {
     private readonly NatsMesh _mesh;
-    private readonly NatsMessageStore _store;
 
-    public NatsRegistry(NatsMesh mesh, NatsMessageStore store)
+    public NatsAgentDirectory(NatsMesh mesh)
     {
         _mesh = mesh;
-        _store = store;
     }
 
     public async ValueTask<AgentRow> UpsertAgentAsync(AgentProfile profile, long now, CancellationToken cancellationToken) =>

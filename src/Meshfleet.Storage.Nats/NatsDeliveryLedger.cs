@@ -7,9 +7,17 @@ namespace Meshfleet.Storage.Nats;
 /// The delivery ledger: one key per message in the deliveries bucket (pushes, reads, notifications, the ack schedule),
 /// and a key per message still awaiting its ack in the pending bucket, so the redelivery sweep reads only those.
 /// </summary>
-public sealed partial class NatsRegistry
+public sealed class NatsDeliveryLedger : IDeliveryLedger
 {
     private const int UnseenPage = 256;
+    private readonly NatsMesh _mesh;
+    private readonly NatsMessageStore _store;
+
+    public NatsDeliveryLedger(NatsMesh mesh, NatsMessageStore store)
+    {
+        _mesh = mesh;
+        _store = store;
+    }
 
     /// <summary>
     /// Starts a message's ack schedule before the message is published (seq 0 until it is), so an ack that races the

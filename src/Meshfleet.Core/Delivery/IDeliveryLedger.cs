@@ -1,41 +1,22 @@
-using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 
-namespace Meshfleet.Core.Agents;
+namespace Meshfleet.Core.Delivery;
 
 /// <summary>
-/// The durable half of the mesh beside the ledger: agents, fleets, presence facts and delivery state.
-/// Every backend keeps it next to its <see cref="Storage.IMessageStore"/>, so a restart loses none of it.
+/// The delivery ledger, one of the three storage roles: what happened to each message on its way to the model (pushes,
+/// notified sessions, first read), the ack schedule and redeliveries, and dead letters. A message's ack schedule is
+/// created by its append (<see cref="MessageDraft.AckDueAt"/>); <see cref="Storage.StorageTraits.AtomicAcrossRoles"/> says
+/// whether that and <see cref="DeadLetterAsync"/> commit with the message in one write.
 /// </summary>
-public interface IRegistryStore
+public interface IDeliveryLedger
 {
-    ValueTask<AgentRow> UpsertAgentAsync(AgentProfile profile, long now, CancellationToken cancellationToken);
-
-    /// <summary>Records a heartbeat, creating a bare agent row when the agent never registered.</summary>
-    ValueTask RecordHeartbeatAsync(string agentId, long now, CancellationToken cancellationToken);
-
-    /// <summary>Replaces the stream counts of the given agents (0 clears), stamping them as seen now.</summary>
-    ValueTask RecordStreamsAsync(IReadOnlyDictionary<string, int> streams, long now, CancellationToken cancellationToken);
-
-    /// <summary>Marks that the agent's going offline was announced (null: it is back online).</summary>
-    ValueTask MarkOfflineReportedAsync(string agentId, long? at, CancellationToken cancellationToken);
-
-    ValueTask<AgentRow?> GetAgentAsync(string agentId, CancellationToken cancellationToken);
-
-    ValueTask<IReadOnlyList<AgentRow>> ListAgentsAsync(string? fleetId, CancellationToken cancellationToken);
-
-    ValueTask<Fleet> UpsertFleetAsync(string fleetId, string? description, int? requestTimeoutSeconds, int? heartbeatTimeoutSeconds, CancellationToken cancellationToken);
-
-    ValueTask<Fleet?> GetFleetAsync(string fleetId, CancellationToken cancellationToken);
-
-    ValueTask<IReadOnlyList<Fleet>> ListFleetsAsync(CancellationToken cancellationToken);
-
     /// <summary>Adds pushes in one write.</summary>
     ValueTask RecordPushesAsync(IReadOnlyList<PushRecord> pushes, CancellationToken cancellationToken);
 
-    /// <summary>Marks a message acked; false when it is unknown, not addressed to the agent, or not awaiting an ack.</summary>
+    /// <summary>Marks a message acked; null when it is unknown, not addressed to the agent, or not awaiting an ack.</summary>
     ValueTask<DeliveryRow?> AckAsync(string agentId, string messageId, long now, CancellationToken cancellationToken);
 
+    /// <summary>Messages awaiting an ack (not acked, not dead-lettered) whose next attempt is due at <paramref name="now"/>, earliest first.</summary>
     ValueTask<IReadOnlyList<DeliveryRow>> ListDueRedeliveriesAsync(long now, int limit, CancellationToken cancellationToken);
 
     /// <summary>
@@ -44,10 +25,11 @@ public interface IRegistryStore
     /// </summary>
     ValueTask<int> PullInRedeliveriesAsync(long latest, long now, CancellationToken cancellationToken);
 
+    /// <summary>Records a redelivery attempt and the next one's due time, unless the message was acked meanwhile.</summary>
     ValueTask RecordAttemptAsync(string messageId, int attempts, long? nextAttemptAt, long? deadLetteredAt, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Dead-letters a message and stores <paramref name="notice"/> in one transaction, only while the message is still
+    /// Dead-letters a message and appends <paramref name="notice"/> to the message log, only while the message is still
     /// neither acked nor dead-lettered; returns the stored notice, or null when an ack (or another sweep) came first.
     /// </summary>
     ValueTask<MeshMessage?> DeadLetterAsync(string messageId, long now, MessageDraft notice, CancellationToken cancellationToken);
@@ -64,5 +46,6 @@ public interface IRegistryStore
     /// </summary>
     ValueTask<IReadOnlyList<MeshMessage>> ListUnseenAsync(string agentId, long fromTimestamp, long throughSeq, int limit, CancellationToken cancellationToken);
 
+    /// <summary>The delivery facts of a message, or null when nothing happened to it beyond being stored.</summary>
     ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken);
 }

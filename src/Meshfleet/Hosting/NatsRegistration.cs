@@ -1,5 +1,6 @@
 using Meshfleet.Configuration;
 using Meshfleet.Core.Agents;
+using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Routing;
 using Meshfleet.Core.Storage;
 using Meshfleet.Storage.Nats;
@@ -11,11 +12,11 @@ namespace Meshfleet.Hosting;
 /// Registers the NATS JetStream backend (<c>MESHFLEET_NATS_URL</c>): every store role on one connection to the mesh's
 /// stream and buckets. Every process pointed at the same server and mesh name serves the same mesh, from any machine.
 /// </summary>
-internal static class NatsHosting
+internal static class NatsRegistration
 {
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
 
-    public static void AddNatsStore(IServiceCollection services, MeshfleetSettings settings)
+    public static IServiceCollection AddMeshfleetNats(this IServiceCollection services, MeshfleetSettings settings)
     {
         var options = new NatsStoreOptions
         {
@@ -35,14 +36,17 @@ internal static class NatsHosting
         using var timeout = new CancellationTokenSource(OpenTimeout);
         (NatsMesh mesh, NatsMessageStore store) = OpenAsync(options, timeout.Token).GetAwaiter().GetResult();
         services.AddSingleton(_ => mesh);
-        services.AddSingleton<IMessageStore>(_ => store);
-        services.AddSingleton(sp => (NatsMessageStore)sp.GetRequiredService<IMessageStore>());
-        services.AddSingleton<IRegistryStore>(sp => new NatsRegistry(sp.GetRequiredService<NatsMesh>(), sp.GetRequiredService<NatsMessageStore>()));
-        services.AddSingleton<IStoreMeta>(sp => new NatsMeta(sp.GetRequiredService<NatsMesh>()));
+        services.AddSingleton(_ => store);
+        services.AddSingleton<IMessageLog>(sp => sp.GetRequiredService<NatsMessageStore>());
+        services.AddSingleton(store.Traits);
+        services.AddSingleton<IAgentDirectory>(sp => new NatsAgentDirectory(sp.GetRequiredService<NatsMesh>()));
+        services.AddSingleton<IDeliveryLedger>(sp => new NatsDeliveryLedger(sp.GetRequiredService<NatsMesh>(), sp.GetRequiredService<NatsMessageStore>()));
+        services.AddSingleton<IAgentKeyStore>(sp => new NatsAgentKeys(sp.GetRequiredService<NatsMesh>()));
         services.AddSingleton<IEmbeddingStore>(sp => new NatsEmbeddingStore(sp.GetRequiredService<NatsMesh>()));
         services.AddSingleton<IRouteLog>(sp => new NatsRouteLog(sp.GetRequiredService<NatsMesh>()));
-        services.AddSingleton<IAgentKeyStore>(sp => new NatsAgentKeys(sp.GetRequiredService<NatsMesh>()));
+        services.AddSingleton<IStoreMeta>(sp => new NatsMeta(sp.GetRequiredService<NatsMesh>()));
         services.AddHostedService<NatsBanner>();
+        return services;
     }
 
     private static async Task<(NatsMesh, NatsMessageStore)> OpenAsync(NatsStoreOptions options, CancellationToken cancellationToken)
