@@ -45,7 +45,9 @@ internal static class NatsRegistration
         services.AddSingleton<IEmbeddingStore>(sp => new NatsEmbeddingStore(sp.GetRequiredService<NatsMesh>()));
         services.AddSingleton<IRouteLog>(sp => new NatsRouteLog(sp.GetRequiredService<NatsMesh>()));
         services.AddSingleton<IStoreMeta>(sp => new NatsMeta(sp.GetRequiredService<NatsMesh>()));
+        services.AddSingleton(sp => new NatsRedeliveries(sp.GetRequiredService<NatsMesh>()));
         services.AddHostedService<NatsBanner>();
+        services.AddHostedService<NatsRedeliveryRelay>();
         return services;
     }
 

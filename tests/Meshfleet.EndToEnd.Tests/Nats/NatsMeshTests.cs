@@ -108,6 +108,34 @@ public sealed class NatsMeshTests : IAsyncLifetime
         await second.StderrLineAsync("runs the store's sweeps").WaitAsync(scopeB.Timeout);
     }
 
+    [Fact]
+    public async Task A_redelivery_scheduled_by_the_lease_holder_reaches_a_stream_held_by_another_process()
+    {
+        Dictionary<string, string> mesh = NewMesh();
+        mesh["MESHFLEET_ACK_BASE_MS"] = "100";
+        await using var scopeA = new MeshScope();
+        await using var scopeB = new MeshScope();
+        MeshNode holder = await scopeA.StartNodeAsync(mesh);
+        await holder.StderrLineAsync("runs the store's sweeps").WaitAsync(scopeA.Timeout);
+        MeshNode other = await scopeB.StartNodeAsync(mesh);
+        await other.StderrLineAsync("leaves the store's sweeps").WaitAsync(scopeB.Timeout);
+
+        await using SseProbe streamOnOther = await SseProbe.OpenAsync(scopeB.Http, "/inbox/bob/stream", scopeB.Timeout);
+        JsonElement sent = await holder.CallAsync("send_message", new() { ["from_agent_id"] = "alice", ["to_agent_id"] = "bob", ["payload"] = "ack me", ["requires_ack"] = true });
+        string id = sent.GetProperty("message_id").GetString()!;
+        Assert.Equal(id, (await streamOnOther.ReadMessageAsync(scopeB.Timeout)).GetProperty("message_id").GetString());
+
+        // The redelivery comes from the holder's schedule but through the other process's stream: an event without an
+        // id (it is not a new position in the inbox), carrying the same message.
+        string redelivered = await streamOnOther.ReadEventAsync(scopeB.Timeout);
+        Assert.StartsWith("event: message\ndata: ", redelivered, StringComparison.Ordinal);
+        Assert.Equal(id, JsonElement.Parse(redelivered.Split('\n')[1]["data: ".Length..]).GetProperty("message_id").GetString());
+
+        await other.CallAsync("ack_message", new() { ["agent_id"] = "bob", ["message_id"] = id });
+        JsonElement status = await holder.CallAsync("get_message_status", new() { ["message_id"] = id });
+        Assert.Equal("acked", status.GetProperty("status").GetString());
+    }
+
     private Dictionary<string, string> NewMesh() => new()
     {
         ["MESHFLEET_NATS_URL"] = Nats.Url,
