@@ -2,27 +2,26 @@ using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
-using Meshfleet.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meshfleet.Storage.InMemory;
 using Xunit;
 
 namespace Meshfleet.Core.Tests;
 
-/// <summary>The seam between replay from the store and live push, over a real SQLite store.</summary>
+/// <summary>The seam between replay from the store and live push, over the in-memory backend.</summary>
 public sealed class InboxStreamTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("meshfleet-stream-").FullName;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
-    private SqliteMessageStore _store = null!;
+    private InMemoryMessageLog _store = null!;
     private StreamHub _hub = null!;
     private Mesh _mesh = null!;
     private Task _pump = Task.CompletedTask;
 
     public async Task InitializeAsync()
     {
-        _store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db") }, TimeProvider.System);
+        var backend = new InMemoryBackend(TimeProvider.System);
+        _store = backend.OpenLog();
         _hub = new StreamHub(new StreamHubOptions { SubscriberBuffer = 10_000 });
-        _mesh = new Mesh(_store, new SqliteAgentDirectory(_store), new SqliteDeliveryLedger(_store), _hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
+        _mesh = new Mesh(_store, backend.Directory, backend.Ledger, _hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         await Task.CompletedTask;
     }
 
@@ -31,8 +30,6 @@ public sealed class InboxStreamTests : IAsyncLifetime
         await _timeout.CancelAsync();
         await _pump;
         await _store.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
         _timeout.Dispose();
     }
 

@@ -2,16 +2,17 @@ using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Core.Streaming;
-using Meshfleet.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meshfleet.Storage.InMemory;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meshfleet.Core.Tests;
 
-/// <summary>The core services over a real SQLite file, with a fake clock so timeouts and backoff run without waiting.</summary>
+/// <summary>
+/// The core services over the in-memory backend (it passes the same compliance suites as SQLite), with a fake clock so
+/// timeouts and backoff run without waiting.
+/// </summary>
 internal sealed class MeshHarness : IAsyncDisposable
 {
-    private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("meshfleet-core-").FullName;
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
     private Task _pump = Task.CompletedTask;
 
@@ -19,9 +20,10 @@ internal sealed class MeshHarness : IAsyncDisposable
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         Clock = new SteppingClock(Time);
-        Store = SqliteMessageStore.Open(new SqliteStoreOptions { Path = Path.Combine(_directory, "mesh.db"), PollInterval = TimeSpan.FromMilliseconds(20) }, Clock);
-        Directory = new SqliteAgentDirectory(Store);
-        Ledger = new SqliteDeliveryLedger(Store);
+        Backend = new InMemoryBackend(Clock, TimeSpan.FromMilliseconds(20));
+        Store = Backend.OpenLog();
+        Directory = Backend.Directory;
+        Ledger = Backend.Ledger;
         Hub = new StreamHub(new StreamHubOptions());
         Policy = policy;
         Mesh = new Mesh(Store, Directory, Ledger, Hub, new MeshLimits(), policy, Clock);
@@ -36,11 +38,13 @@ internal sealed class MeshHarness : IAsyncDisposable
     /// <summary>What the services run on: <see cref="Time"/>, with a wall clock that tests may step.</summary>
     public SteppingClock Clock { get; }
 
-    public SqliteMessageStore Store { get; }
+    public InMemoryBackend Backend { get; }
 
-    public SqliteAgentDirectory Directory { get; }
+    public InMemoryMessageLog Store { get; }
 
-    public SqliteDeliveryLedger Ledger { get; }
+    public IAgentDirectory Directory { get; }
+
+    public IDeliveryLedger Ledger { get; }
 
     public StreamHub Hub { get; }
 
@@ -73,8 +77,6 @@ internal sealed class MeshHarness : IAsyncDisposable
         await _stop.CancelAsync();
         await _pump;
         await Store.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        System.IO.Directory.Delete(_directory, recursive: true);
         _stop.Dispose();
     }
 }

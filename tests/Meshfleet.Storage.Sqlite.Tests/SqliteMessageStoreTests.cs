@@ -6,15 +6,13 @@ using Xunit;
 
 namespace Meshfleet.Storage.Sqlite.Tests;
 
-public sealed class SqliteMessageStoreTests : MessageStoreCompliance, IDisposable
+public sealed class SqliteMessageStoreTests : MessageLogCompliance, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("meshfleet-store-").FullName;
 
     private string DatabasePath => Path.Combine(_directory, "nested", "mesh.db");
 
-    protected override IMessageLog OpenStore() => OpenSqlite();
-
-    protected override void SignalExternalAppend(IMessageLog reader) => ((SqliteMessageStore)reader).NotifyExternalAppend();
+    protected override StoreFactory CreateFactory() => new SqliteStoreFactory();
 
     private SqliteMessageStore OpenSqlite() => SqliteMessageStore.Open(
         new SqliteStoreOptions { Path = DatabasePath, PollInterval = TimeSpan.FromSeconds(30) },
