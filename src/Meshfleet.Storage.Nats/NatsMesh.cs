@@ -132,9 +132,9 @@ public sealed class NatsMesh : IAsyncDisposable
     };
 
     /// <summary>
-    /// Runs a write again while the cluster cannot answer (a leader election after a server died takes a few seconds),
-    /// up to <see cref="FailoverPatience"/>. Only for writes that are safe to repeat: a publish carries its message id as
-    /// Nats-Msg-Id, so the stream stores a repeated one once.
+    /// Runs a call again while the cluster cannot answer (a leader election after a server died takes a few seconds),
+    /// up to <see cref="FailoverPatience"/>. Only for calls that are safe to repeat: reads, puts, and publishes, which
+    /// carry their message id as Nats-Msg-Id so the stream stores a repeated one once.
     /// </summary>
     internal static async ValueTask<T> RetryThroughFailoverAsync<T>(Func<CancellationToken, ValueTask<T>> write, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -155,8 +155,8 @@ public sealed class NatsMesh : IAsyncDisposable
     /// <summary>How long a write waits for the cluster to elect a new leader before it fails.</summary>
     internal static readonly TimeSpan FailoverPatience = TimeSpan.FromSeconds(20);
 
-    private static bool IsFailover(Exception ex) =>
-        ex is NatsJSPublishNoResponseException or NatsJSApiNoResponseException or NatsNoRespondersException or NatsJSApiException { Error.Code: 503 };
+    internal static bool IsFailover(Exception ex) =>
+        ex is NatsJSPublishNoResponseException or NatsJSApiNoResponseException or NatsNoRespondersException or NatsNoReplyException or NatsJSApiException { Error.Code: 503 };
 
     private async Task PrepareAsync(CancellationToken cancellationToken)
     {

@@ -222,21 +222,30 @@ public sealed class NatsMessageStore : IMessageLog, IAsyncDisposable
 
     private async ValueTask<StoredMessage?> GetStoredAsync(StreamMsgGetRequest request, CancellationToken cancellationToken)
     {
-        try
-        {
-            StreamMsgGetResponse response = await _mesh.Stream.GetAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.Message;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            return null;
-        }
+        return await NatsMesh.RetryThroughFailoverAsync<StoredMessage?>(
+            async ct =>
+            {
+                try
+                {
+                    StreamMsgGetResponse response = await _mesh.Stream.GetAsync(request, ct).ConfigureAwait(false);
+                    return response.Message;
+                }
+                catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+                {
+                    return null;
+                }
+            },
+            _time,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<long> ReadHeadSeqAsync(CancellationToken cancellationToken)
     {
-        INatsJSStream stream = await _mesh.JetStream.GetStreamAsync(_mesh.Names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        INatsJSStream stream = await NatsMesh.RetryThroughFailoverAsync(
+            ct => _mesh.JetStream.GetStreamAsync(_mesh.Names.Stream, cancellationToken: ct),
+            _time,
+            cancellationToken).ConfigureAwait(false);
         return checked((long)stream.Info.State.LastSeq);
     }
 
