@@ -27,16 +27,53 @@ public sealed class ConversationTests
     public async Task Long_poll_returns_when_the_first_message_lands_and_not_for_others_mail()
     {
         await using MeshHarness mesh = await MeshHarness.StartAsync();
-        Task othersWaiter = mesh.Hub.WaitForMessageAsync("dev", mesh.Timeout);
+        Task leadWaits = AskerWaitsAsync(mesh);
         Task<InboxPage> polling = mesh.Mesh.GetInboxAsync("lead", 0, null, mesh.Timeout, waitSeconds: 60).AsTask();
+        await leadWaits;
 
+        // Looked at as the hub publishes dev's message: had it woken lead's waiter, the hub would have dropped that waiter
+        // before raising Published (the poller could only register again after another store read, on another thread).
+        // A poller that woke and found nothing would just wait again, so the page alone could not tell.
+        var leadStillWaited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        mesh.Hub.Published += message =>
+        {
+            if (message.ToAgentId == "dev")
+            {
+                leadStillWaited.TrySetResult(mesh.Hub.HasWaiters);
+            }
+        };
         await mesh.SendAsync("x", "dev", "not for lead");
-        await othersWaiter;
+        Assert.True(await leadStillWaited.Task.WaitAsync(mesh.Timeout), "mail for dev woke lead's long poll");
         Assert.False(polling.IsCompleted);
 
         MeshMessage mine = await mesh.SendAsync("x", "lead", "for lead");
         InboxPage page = await polling.WaitAsync(mesh.Timeout);
         Assert.Equal([mine], page.Messages);
+        Assert.Equal(mine.Seq, page.NextSince);
+    }
+
+    [Fact]
+    public async Task Long_poll_and_ask_leave_no_waiter_in_the_hub_when_they_return()
+    {
+        await using MeshHarness mesh = await MeshHarness.StartAsync();
+        Task leadWaits = AskerWaitsAsync(mesh);
+        Task<InboxPage> polling = mesh.Mesh.GetInboxAsync("lead", 0, null, mesh.Timeout, waitSeconds: 60).AsTask();
+        await leadWaits;
+        await mesh.SendAsync("x", "lead", "for lead");
+        Assert.Single((await polling.WaitAsync(mesh.Timeout)).Messages);
+
+        // A registration left behind stays until the agent's next message and keeps HasWaiters true, which makes a
+        // process that does not hold the port poll the store every few milliseconds meanwhile.
+        Assert.False(mesh.Hub.HasWaiters, "the long poll left its waiter in the hub");
+
+        await mesh.Agents.RegisterAsync("dev", null, null, null, null, mesh.Timeout);
+        Task askerWaits = AskerWaitsAsync(mesh);
+        Task<Exchange> asking = mesh.Questions.AskAsync("lead", "dev", "ready?", 60, mesh.Timeout).AsTask();
+        await askerWaits;
+        MeshMessage question = Assert.Single((await mesh.Mesh.GetInboxAsync("dev", 0, null, mesh.Timeout)).Messages);
+        await mesh.Mesh.ReplyAsync("dev", question.MessageId, "ready", mesh.Timeout);
+        Assert.Equal("answered", (await asking.WaitAsync(mesh.Timeout)).Status);
+        Assert.False(mesh.Hub.HasWaiters, "the ask left its waiter in the hub");
     }
 
     [Fact]
@@ -183,7 +220,7 @@ public sealed class ConversationTests
         }
     }
 
-    /// <summary>Completes once the ask registers its first wait for the reply, i.e. once its clock has started.</summary>
+    /// <summary>Completes once a waiter registers with the hub: the ask's first wait for its reply (its clock has started), or a long poll's.</summary>
     private static Task AskerWaitsAsync(MeshHarness mesh)
     {
         var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -106,9 +106,10 @@ public sealed class InboxStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cursor_ahead_of_the_store_skips_what_it_already_has()
+    public async Task Cursor_at_the_store_head_skips_what_it_already_has_and_goes_live_in_order()
     {
         MeshMessage first = await SendAsync("b", "one");
+        await SendAsync("c", "for someone else");
         MeshMessage second = await SendAsync("b", "two");
         await StartPumpAsync();
         using InboxStream stream = _mesh.OpenStream("b", second.Seq)!;
@@ -116,7 +117,18 @@ public sealed class InboxStreamTests : IAsyncLifetime
         ValueTask<bool> next = reader.MoveNextAsync();
         MeshMessage third = await SendAsync("b", "three");
         Assert.True(await next);
-        Assert.Equal(third, reader.Current.Message);
-        Assert.True(first.Seq < second.Seq);
+        InboxEvent thirdEvent = reader.Current;
+
+        await SendAsync("c", "for someone else again");
+        MeshMessage fourth = await SendAsync("b", "four");
+        Assert.True(await reader.MoveNextAsync());
+        InboxEvent fourthEvent = reader.Current;
+
+        // Neither stored message comes (the cursor already has them), nor c's mail; the live ones come once each, as sent.
+        Assert.Equal([third, fourth], [thirdEvent.Message, fourthEvent.Message]);
+        Assert.False(thirdEvent.Redelivery || fourthEvent.Redelivery);
+        Assert.Equal(["three", "four"], [thirdEvent.Message.Payload, fourthEvent.Message.Payload]);
+        Assert.Equal(fourth.Seq, stream.LastSeq);
+        Assert.Equal([first, second, third, fourth], await _store.ReadInboxAsync("b", 0, 10, _timeout.Token));
     }
 }

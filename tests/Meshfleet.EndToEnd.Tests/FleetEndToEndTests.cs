@@ -72,13 +72,13 @@ public sealed class FleetEndToEndTests
         Assert.Contains("\"payload\":\"freeze\"", await qa.ReadEventAsync(scope.Timeout), StringComparison.Ordinal);
 
         string toDev = receipt.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("to_agent_id").GetString() == "dev").GetProperty("message_id").GetString()!;
-        JsonElement status = await node.CallAsync("get_message_status", new() { ["message_id"] = toDev });
-        for (int i = 0; i < 50 && status.GetProperty("status").GetString() == "stored"; i++)
-        {
-            // The push record is written in batches every 100 ms; each round is a real query of the status.
-            await Task.Delay(50);
-            status = await node.CallAsync("get_message_status", new() { ["message_id"] = toDev });
-        }
+        // The push record is written in batches every 100 ms, and nothing announces a batch: poll the status, bounded.
+        JsonElement status = await Poll.UntilAsync(
+            _ => node.CallAsync("get_message_status", new() { ["message_id"] = toDev }),
+            s => s.GetProperty("status").GetString() != "stored",
+            TimeSpan.FromSeconds(10),
+            $"the push of {toDev} to dev's stream to show in get_message_status",
+            scope.Timeout);
 
         Assert.Equal("pushed", status.GetProperty("status").GetString());
         Assert.Equal(1, status.GetProperty("pushed_streams").GetInt32());

@@ -100,27 +100,24 @@ public sealed class HubTakeoverTests
 
     /// <summary>
     /// Probes /healthz until a process other than <paramref name="oldPid"/> answers. Called once the new hub has logged that
-    /// it listens, so the first probe normally succeeds; the bound only guards against a hub that logs before it serves.
+    /// it listens, so the first probe normally succeeds; the bound only guards against a hub that logs before it serves,
+    /// with a backoff from 2 ms so the probes neither spin nor blur the takeover figure.
     /// </summary>
-    private static async Task<int> WaitForHubOtherThanAsync(MeshScope scope, int oldPid)
-    {
-        for (int attempt = 0; attempt < 100; attempt++)
+    private static Task<int> WaitForHubOtherThanAsync(MeshScope scope, int oldPid) => Poll.UntilAsync(
+        async ct =>
         {
             try
             {
-                JsonElement health = await scope.Http.GetFromJsonAsync<JsonElement>("/healthz", scope.Timeout);
-                int pid = health.GetProperty("pid").GetInt32();
-                if (pid != oldPid)
-                {
-                    return pid;
-                }
+                JsonElement health = await scope.Http.GetFromJsonAsync<JsonElement>("/healthz", ct);
+                return health.GetProperty("pid").GetInt32();
             }
             catch (HttpRequestException)
             {
-                // Connection refused: nobody holds the port at this instant.
+                return 0; // Connection refused: nobody holds the port at this instant.
             }
-        }
-
-        throw new TimeoutException($"no hub other than pid {oldPid} answered /healthz");
-    }
+        },
+        pid => pid != 0 && pid != oldPid,
+        TimeSpan.FromSeconds(10),
+        $"a hub other than pid {oldPid} to answer /healthz (0: nobody answered)",
+        scope.Timeout);
 }

@@ -52,17 +52,10 @@ public sealed class PortRaceTests
     private static Task<string> WaitForLineAsync(MeshNode node, string text, CancellationToken cancellationToken) =>
         WaitForLineAsync(node, [text], cancellationToken);
 
-    /// <summary>Waits for the process to log a line holding one of <paramref name="texts"/> (stderr arrives asynchronously).</summary>
+    /// <summary>Completes with the first line the process logs (or logged) holding one of <paramref name="texts"/>: stderr arrives asynchronously.</summary>
     private static async Task<string> WaitForLineAsync(MeshNode node, string[] texts, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            if (node.Stderr.FirstOrDefault(l => texts.Any(t => l.Contains(t, StringComparison.Ordinal))) is { } line)
-            {
-                return line;
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
+        Task<string> first = await Task.WhenAny(texts.Select(node.StderrLineAsync)).WaitAsync(cancellationToken);
+        return await first;
     }
 }

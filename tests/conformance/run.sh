@@ -17,6 +17,7 @@ for _ in $(seq 1 100); do
   kill -0 $pid 2>/dev/null || { cat "$work/serve.log"; exit 1; }
   sleep 0.1
 done
+grep -q "SSE listening" "$work/serve.log" || { echo "meshfleet serve did not log 'SSE listening' within 10 s:"; cat "$work/serve.log"; exit 1; }
 node22="$here/node_modules/.bin/node"
 suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 failed=0

@@ -21,7 +21,8 @@ public sealed class Mesh
     private readonly MeshLimits _limits;
     private readonly RetryPolicy _retry;
     private readonly TimeProvider _time;
-    private readonly Random _random = new();
+    // Sends run concurrently and Random is not thread-safe (a shared instance can corrupt its state and return 0 forever).
+    private readonly Random _random = Random.Shared;
 
     // Agents seen to exist stay known (agents are never deleted), so the check costs reads only once per recipient.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
@@ -286,6 +287,7 @@ public sealed class Mesh
             InboxPage page = await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
             if (page.Messages.Count > 0 || deadline.IsCancellationRequested)
             {
+                await StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
                 return page;
             }
 
@@ -298,6 +300,17 @@ public sealed class Mesh
                 return await ReadPageAsync(agent, cursor, pageSize, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Withdraws a wait registered with the hub that is no longer needed. Left there, it would stay until the agent's next
+    /// message and keep <see cref="StreamHub.HasWaiters"/> true, so a process that does not hold the port would keep
+    /// polling the store for waiters that have gone.
+    /// </summary>
+    internal static async ValueTask StopWaitingAsync(CancellationTokenSource waiting, Task arrival)
+    {
+        await waiting.CancelAsync().ConfigureAwait(false);
+        await arrival.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async ValueTask<InboxPage> ReadPageAsync(string agent, long cursor, int pageSize, CancellationToken cancellationToken)

@@ -95,12 +95,14 @@ public sealed class Questions
             (MeshMessage? reply, cursor) = await FindReplyAsync(from, question.MessageId, cursor, cancellationToken).ConfigureAwait(false);
             if (reply is not null)
             {
+                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
                 await _mesh.MarkReadAsync([reply], cancellationToken).ConfigureAwait(false);
                 return new Exchange(question, reply);
             }
 
             if (wasOnline && (await _registry.FindAsync(to, cancellationToken).ConfigureAwait(false))?.Status == "offline")
             {
+                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
                 throw new AskFailedException(
                     $"'{to}' went offline before replying. The question stays in its inbox (message_id {question.MessageId}); " +
                     $"its reply, if it comes back and answers, will land in your inbox with reply_to = {question.MessageId}.");
@@ -109,6 +111,7 @@ public sealed class Questions
             TimeSpan elapsed = time.GetElapsedTime(started);
             if (elapsed >= deadline)
             {
+                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
                 throw new AskFailedException(
                     $"No reply from '{to}' within {timeout} s of asking. The question stays in its inbox (message_id {question.MessageId}); " +
                     $"poll get_inbox(agent_id=\"{from}\") later for a message with reply_to = {question.MessageId}, or ask again with a longer timeout_seconds.");
@@ -118,6 +121,7 @@ public sealed class Questions
             {
                 int waited = (int)Math.Round(elapsed.TotalSeconds);
                 int remaining = (int)Math.Ceiling((deadline - elapsed).TotalSeconds);
+                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
                 return new Exchange(
                     question,
                     null,
