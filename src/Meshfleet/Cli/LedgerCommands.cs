@@ -1,6 +1,8 @@
 using System.Text;
 using Meshfleet.Cli.Export;
 using Meshfleet.Configuration;
+using Meshfleet.Hosting;
+using Meshfleet.Storage.Nats;
 using Meshfleet.Storage.Sqlite;
 
 namespace Meshfleet.Cli;
@@ -23,7 +25,7 @@ internal static class LedgerCommands
             }
         }
 
-        await using MeshStores stores = OpenStores(settings);
+        await using MeshStores stores = await OpenStoresAsync(settings, cancellationToken);
         long total = await stores.Log.ReadHeadSeqAsync(cancellationToken);
         Stream output = outPath is null ? Console.OpenStandardOutput() : File.Create(outPath);
         await using (output)
@@ -49,7 +51,7 @@ internal static class LedgerCommands
             return Usage($"import: no file at '{path}'. Pass the path of a file written by 'meshfleet export --out FILE'.");
         }
 
-        await using MeshStores stores = OpenStores(settings);
+        await using MeshStores stores = await OpenStoresAsync(settings, cancellationToken);
         using var reader = new StreamReader(path, Encoding.UTF8);
         var progress = new ProgressReporter("import", reader.BaseStream.Length);
         var importer = new MeshImporter(stores);
@@ -70,13 +72,21 @@ internal static class LedgerCommands
         return 0;
     }
 
-    /// <summary>The configured backend's storage roles: export and import know nothing else about it.</summary>
-    private static MeshStores OpenStores(MeshfleetSettings settings)
+    /// <summary>The configured backend's storage roles (NATS when MESHFLEET_NATS_URL is set, else the SQLite file): export and import know nothing else about it.</summary>
+    private static async Task<MeshStores> OpenStoresAsync(MeshfleetSettings settings, CancellationToken cancellationToken)
     {
+        if (settings.NatsUrl is not null)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            (NatsMesh mesh, NatsMessageStore log) = await NatsRegistration.OpenAsync(NatsRegistration.Options(settings), timeout.Token);
+            return new MeshStores(log, new NatsAgentDirectory(mesh), new NatsDeliveryLedger(mesh, log), [log, mesh]);
+        }
+
         SqliteMessageStore store = SqliteMessageStore.Open(
             new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit },
             TimeProvider.System);
-        return new MeshStores(store, new SqliteAgentDirectory(store), new SqliteDeliveryLedger(store), store);
+        return new MeshStores(store, new SqliteAgentDirectory(store), new SqliteDeliveryLedger(store), [store]);
     }
 
     private static int Usage(string message)
