@@ -15,8 +15,8 @@ internal sealed record BenchOptions(string Binary, bool Quick, string? OutPath, 
           --out FILE         also write every figure as JSON to FILE
           --sends N          sends per push-latency run (default 300 quick, 2000 full)
           --only LIST        only these scenarios, comma-separated: cold-start,store,push,mcp-rtt,throughput,fan-out
-          --systems LIST     only these systems, comma-separated: meshfleet-http,meshfleet-api,floor,redis-aof-everysec,redis-aof-always,
-                             nats-jetstream,meshfleet-nats,meshfleet-nats-xnode,meshfleet-stdio,
+          --systems LIST     only these systems, comma-separated: meshfleet-http,meshfleet-api,floor,redis-aof-everysec,
+                             redis-aof-always,nats-jetstream,meshfleet-nats,meshfleet-nats-xnode,meshfleet-stdio,
                              meshfleet-stdio-xproc,meshfleet-http-token
         """;
 

@@ -119,6 +119,23 @@ internal sealed class InMemoryAgentDirectory : IAgentDirectory
         }
     }
 
+    public ValueTask<int> ImportAgentsAsync(IReadOnlyList<AgentRow> agents, CancellationToken cancellationToken)
+    {
+        lock (_state.Gate)
+        {
+            int added = 0;
+            foreach (AgentRow agent in agents)
+            {
+                if (_state.Agents.TryAdd(agent.Profile.AgentId, agent))
+                {
+                    added++;
+                }
+            }
+
+            return ValueTask.FromResult(added);
+        }
+    }
+
     /// <summary>An agent known only from a heartbeat or a stream: no profile, never registered by itself.</summary>
     private static AgentRow Bare(string agentId, long now) =>
         new(new AgentProfile(agentId, null, null, null, null), RegisteredAt: now, HeartbeatAt: null, Streams: 0, StreamsSeenAt: null, OfflineReportedAt: null);

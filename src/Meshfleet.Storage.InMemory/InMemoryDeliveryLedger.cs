@@ -163,6 +163,32 @@ internal sealed class InMemoryDeliveryLedger : IDeliveryLedger
         }
     }
 
+    public ValueTask<IReadOnlyList<DeliveryRow>> ListDeliveriesAsync(long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        lock (_state.Gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<DeliveryRow>>(
+                _state.Deliveries.Values.Where(d => d.Seq > afterSeq).OrderBy(d => d.Seq).Take(limit).ToArray());
+        }
+    }
+
+    public ValueTask<int> ImportDeliveriesAsync(IReadOnlyList<DeliveryRow> deliveries, CancellationToken cancellationToken)
+    {
+        lock (_state.Gate)
+        {
+            int added = 0;
+            foreach (DeliveryRow row in deliveries)
+            {
+                if (_state.Deliveries.TryAdd(row.MessageId, row))
+                {
+                    added++;
+                }
+            }
+
+            return ValueTask.FromResult(added);
+        }
+    }
+
     private static bool Pending(DeliveryRow row) => row.RequiresAck && row.AckedAt is null && row.DeadLetteredAt is null && row.NextAttemptAt is not null;
 
     private bool Seen(string messageId) =>

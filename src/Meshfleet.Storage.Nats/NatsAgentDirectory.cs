@@ -87,6 +87,20 @@ public sealed class NatsAgentDirectory : IAgentDirectory
         return agents;
     }
 
+    public async ValueTask<int> ImportAgentsAsync(IReadOnlyList<AgentRow> agents, CancellationToken cancellationToken)
+    {
+        int added = 0;
+        foreach (AgentRow agent in agents)
+        {
+            if (await _mesh.Agents.TryCreateAsync(NatsNames.Token(agent.Profile.AgentId), agent, NatsStoreJsonContext.Default.AgentRow, cancellationToken).ConfigureAwait(false) != 0)
+            {
+                added++;
+            }
+        }
+
+        return added;
+    }
+
     public async ValueTask<Fleet> UpsertFleetAsync(string fleetId, string? description, int? requestTimeoutSeconds, int? heartbeatTimeoutSeconds, CancellationToken cancellationToken) =>
         (await _mesh.Fleets.MutateAsync(
             NatsNames.Token(fleetId),

@@ -211,6 +211,48 @@ public sealed class NatsDeliveryLedger : IDeliveryLedger
     public async ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken) =>
         (await _mesh.Deliveries.GetAsync(NatsNames.MessageKey(messageId), NatsStoreJsonContext.Default.DeliveryRow, cancellationToken).ConfigureAwait(false)).Value;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads every key of the deliveries bucket per page (KV has no order by seq): fine for an export, not for a hot path.
+    /// Rows still at seq 0 belong to an append whose publish has not landed (or failed) and are left out.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<DeliveryRow>> ListDeliveriesAsync(long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        var rows = new List<DeliveryRow>();
+        await foreach (string key in _mesh.Deliveries.KeysAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if ((await _mesh.Deliveries.GetAsync(key, NatsStoreJsonContext.Default.DeliveryRow, cancellationToken).ConfigureAwait(false)).Value is { } row
+                && row.Seq > afterSeq)
+            {
+                rows.Add(row);
+            }
+        }
+
+        rows.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return rows.Count > limit ? rows.GetRange(0, limit) : rows;
+    }
+
+    public async ValueTask<int> ImportDeliveriesAsync(IReadOnlyList<DeliveryRow> deliveries, CancellationToken cancellationToken)
+    {
+        int added = 0;
+        foreach (DeliveryRow row in deliveries)
+        {
+            string key = NatsNames.MessageKey(row.MessageId);
+            if (await _mesh.Deliveries.TryCreateAsync(key, row, NatsStoreJsonContext.Default.DeliveryRow, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                continue;
+            }
+
+            added++;
+            if (row is { RequiresAck: true, AckedAt: null, DeadLetteredAt: null, NextAttemptAt: not null })
+            {
+                await _mesh.Pending.Store.PutAsync(key, "1"u8.ToArray(), NATS.Client.Core.NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return added;
+    }
+
     /// <summary>The delivery rows of every message still awaiting its ack; keys whose message was acked meanwhile are dropped.</summary>
     private async ValueTask<List<DeliveryRow>> ReadPendingAsync(CancellationToken cancellationToken)
     {

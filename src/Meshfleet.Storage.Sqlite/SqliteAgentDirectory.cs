@@ -154,6 +154,36 @@ public sealed class SqliteAgentDirectory : IAgentDirectory
             ReadFleet,
             cancellationToken).ConfigureAwait(false);
 
+    public ValueTask<int> ImportAgentsAsync(IReadOnlyList<AgentRow> agents, CancellationToken cancellationToken) =>
+        _store.WriteAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand command = Command(connection, transaction, $"""
+                    INSERT INTO agents ({AgentColumns})
+                    VALUES ($id, $name, $role, $description, $fleet, $registered, $heartbeat, $streams, $streamsSeen, $offline)
+                    ON CONFLICT (agent_id) DO NOTHING
+                    """);
+                int added = 0;
+                foreach (AgentRow agent in agents)
+                {
+                    command.Parameters.Clear();
+                    command.Parameters.AddWithValue("$id", agent.Profile.AgentId);
+                    command.Parameters.AddWithValue("$name", (object?)agent.Profile.Name ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$role", (object?)agent.Profile.Role ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$description", (object?)agent.Profile.Description ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$fleet", (object?)agent.Profile.FleetId ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$registered", agent.RegisteredAt);
+                    command.Parameters.AddWithValue("$heartbeat", (object?)agent.HeartbeatAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$streams", agent.Streams);
+                    command.Parameters.AddWithValue("$streamsSeen", (object?)agent.StreamsSeenAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$offline", (object?)agent.OfflineReportedAt ?? DBNull.Value);
+                    added += command.ExecuteNonQuery();
+                }
+
+                return added;
+            },
+            cancellationToken);
+
     private static AgentRow ReadAgent(SqliteDataReader r) => new(
         new AgentProfile(r.GetString(0), Text(r, 1), Text(r, 2), Text(r, 3), Text(r, 4)),
         RegisteredAt: r.GetInt64(5),

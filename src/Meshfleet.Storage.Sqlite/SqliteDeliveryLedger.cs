@@ -215,6 +215,53 @@ public sealed class SqliteDeliveryLedger : IDeliveryLedger
         return rows.Count > 0 ? rows[0] : null;
     }
 
+    public async ValueTask<IReadOnlyList<DeliveryRow>> ListDeliveriesAsync(long afterSeq, int limit, CancellationToken cancellationToken) =>
+        await _store.ReadAsync(
+            $"SELECT {DeliveryColumns} FROM deliveries WHERE seq > $after ORDER BY seq LIMIT $limit",
+            c =>
+            {
+                c.Parameters.AddWithValue("$after", afterSeq);
+                c.Parameters.AddWithValue("$limit", limit);
+            },
+            ReadDelivery,
+            cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<int> ImportDeliveriesAsync(IReadOnlyList<DeliveryRow> deliveries, CancellationToken cancellationToken) =>
+        _store.WriteAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand command = Command(connection, transaction, $"""
+                    INSERT INTO deliveries ({DeliveryColumns})
+                    VALUES ($id, $seq, $from, $to, $ack, $attempts, $next, $pushed, $firstPushed, $lastPushed, $acked, $dead, $notified, $firstNotified, $lastNotified, $read)
+                    ON CONFLICT (message_id) DO NOTHING
+                    """);
+                int added = 0;
+                foreach (DeliveryRow row in deliveries)
+                {
+                    command.Parameters.Clear();
+                    command.Parameters.AddWithValue("$id", row.MessageId);
+                    command.Parameters.AddWithValue("$seq", row.Seq);
+                    command.Parameters.AddWithValue("$from", row.FromAgentId);
+                    command.Parameters.AddWithValue("$to", row.ToAgentId);
+                    command.Parameters.AddWithValue("$ack", row.RequiresAck ? 1 : 0);
+                    command.Parameters.AddWithValue("$attempts", row.Attempts);
+                    command.Parameters.AddWithValue("$next", (object?)row.NextAttemptAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$pushed", row.PushedStreams);
+                    command.Parameters.AddWithValue("$firstPushed", (object?)row.FirstPushedAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$lastPushed", (object?)row.LastPushedAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$acked", (object?)row.AckedAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$dead", (object?)row.DeadLetteredAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$notified", row.NotifiedSessions);
+                    command.Parameters.AddWithValue("$firstNotified", (object?)row.FirstNotifiedAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$lastNotified", (object?)row.LastNotifiedAt ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$read", (object?)row.ReadAt ?? DBNull.Value);
+                    added += command.ExecuteNonQuery();
+                }
+
+                return added;
+            },
+            cancellationToken);
+
     private static DeliveryRow ReadDelivery(SqliteDataReader r) => new(
         MessageId: r.GetString(0),
         Seq: r.GetInt64(1),

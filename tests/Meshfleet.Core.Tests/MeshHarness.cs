@@ -1,6 +1,7 @@
 using Meshfleet.Core.Agents;
 using Meshfleet.Core.Delivery;
 using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Storage;
 using Meshfleet.Core.Streaming;
 using Meshfleet.Storage.InMemory;
 using Microsoft.Extensions.Time.Testing;
@@ -16,7 +17,7 @@ internal sealed class MeshHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
     private Task _pump = Task.CompletedTask;
 
-    private MeshHarness(RetryPolicy policy)
+    private MeshHarness(RetryPolicy policy, Func<IMessageLog, IMessageLog>? wrapLog)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         Clock = new SteppingClock(Time);
@@ -26,7 +27,7 @@ internal sealed class MeshHarness : IAsyncDisposable
         Ledger = Backend.Ledger;
         Hub = new StreamHub(new StreamHubOptions());
         Policy = policy;
-        Mesh = new Mesh(Store, Directory, Ledger, Hub, new MeshLimits(), policy, Clock);
+        Mesh = new Mesh(wrapLog?.Invoke(Store) ?? Store, Directory, Ledger, Hub, new MeshLimits(), policy, Clock);
         Agents = new AgentRegistry(Directory, Hub, Clock);
         Questions = new Questions(Mesh, Agents, Hub);
         Watchdog = new Watchdog(Agents, Mesh);
@@ -62,9 +63,11 @@ internal sealed class MeshHarness : IAsyncDisposable
 
     public CancellationToken Timeout => _stop.Token;
 
-    public static async Task<MeshHarness> StartAsync(RetryPolicy? policy = null)
+    /// <param name="policy">The retry policy (no jitter by default).</param>
+    /// <param name="wrapLog">Wraps the log the mesh reads and writes through (the pump keeps the bare one), to observe its calls.</param>
+    public static async Task<MeshHarness> StartAsync(RetryPolicy? policy = null, Func<IMessageLog, IMessageLog>? wrapLog = null)
     {
-        var harness = new MeshHarness(policy ?? new RetryPolicy { Jitter = 0 });
+        var harness = new MeshHarness(policy ?? new RetryPolicy { Jitter = 0 }, wrapLog);
         harness._pump = await new DeliveryPump(harness.Store, harness.Hub).StartAsync(harness._stop.Token);
         return harness;
     }

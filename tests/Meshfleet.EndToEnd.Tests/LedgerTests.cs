@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Meshfleet.Core.Messaging;
 using Meshfleet.Storage.Sqlite;
@@ -53,10 +54,15 @@ public sealed class LedgerTests
         Assert.True(export.ExitCode == 0, export.Stderr);
         Assert.Contains($"exported {count} messages", export.Stderr, StringComparison.Ordinal);
         string[] lines = await File.ReadAllLinesAsync(exportFile, scope.Timeout);
-        Assert.Equal(count, lines.Length);
+        Assert.Equal(count + 1, lines.Length);
+        Assert.StartsWith("{\"type\":\"header\",\"format\":\"meshfleet-export\",\"version\":1,", lines[0], StringComparison.Ordinal);
         for (int i = 0; i < count; i++)
         {
-            Assert.Equal(stored[i], JsonSerializer.Deserialize<MeshMessage>(lines[i], Wire));
+            // A message line is the message's wire shape with "type":"message" in front.
+            JsonObject line = JsonNode.Parse(lines[i + 1])!.AsObject();
+            Assert.Equal("message", (string?)line["type"]);
+            line.Remove("type");
+            Assert.Equal(stored[i], line.Deserialize<MeshMessage>(Wire));
         }
 
         string copy = Path.Combine(scope.Directory, "copy.db");

@@ -29,6 +29,27 @@ public abstract class AgentDirectoryCompliance : StorageCompliance
     }
 
     [Fact]
+    public async Task Imported_agents_keep_their_presence_facts_and_an_agent_already_known_keeps_what_it_has()
+    {
+        IAgentDirectory directory = Open().Directory;
+        await directory.UpsertAgentAsync(new AgentProfile("kept", "Here first", null, null, null), 500, None);
+        var exported = new AgentRow[]
+        {
+            new(new AgentProfile("ada", "Ada", "reviewer", "reviews code", "team"), 100, 150, 2, 160, 170),
+            new(new AgentProfile("bare", null, null, null, null), 10, null, 0, null, null),
+            new(new AgentProfile("kept", "Imported", null, null, null), 1, 2, 0, null, null),
+        };
+
+        Assert.Equal(2, await directory.ImportAgentsAsync(exported, None));
+        Assert.Equal(exported[0], await directory.GetAgentAsync("ada", None));
+        Assert.Equal(exported[1], await directory.GetAgentAsync("bare", None));
+        AgentRow kept = (await directory.GetAgentAsync("kept", None))!;
+        Assert.Equal(("Here first", 500L), (kept.Profile.Name, kept.RegisteredAt));
+        Assert.Equal(0, await directory.ImportAgentsAsync(exported, None));
+        Assert.Equal(["ada", "bare", "kept"], (await directory.ListAgentsAsync(null, None)).Select(a => a.Profile.AgentId));
+    }
+
+    [Fact]
     public async Task Heartbeats_and_stream_counts_create_bare_agents_and_update_known_ones()
     {
         IAgentDirectory directory = Open().Directory;

@@ -22,6 +22,43 @@ public abstract class DeliveryLedgerCompliance : StorageCompliance
     }
 
     [Fact]
+    public async Task Delivery_facts_list_in_seq_order_by_page_and_import_under_this_stores_seq_without_overwriting()
+    {
+        StoreHandle source = Open();
+        MeshMessage first = (await source.Log.AppendAsync(Draft("a", "b", "ack me") with { AckDueAt = 100 }, None)).Message;
+        await source.Log.AppendAsync(Draft("a", "b", "plain"), None);
+        MeshMessage third = (await source.Log.AppendAsync(Draft("a", "b", "pushed"), None)).Message;
+        await source.Ledger.RecordPushesAsync([new PushRecord(third.MessageId, third.Seq, "a", "b", 2, 300)], None);
+        await source.Ledger.RecordReadAsync([first], 400, None);
+        await source.Ledger.AckAsync("b", first.MessageId, 450, None);
+
+        IReadOnlyList<DeliveryRow> all = await source.Ledger.ListDeliveriesAsync(0, 10, None);
+        Assert.Equal([first.MessageId, third.MessageId], all.Select(r => r.MessageId));
+        Assert.Equal([third.MessageId], (await source.Ledger.ListDeliveriesAsync(first.Seq, 10, None)).Select(r => r.MessageId));
+        Assert.Equal([first.MessageId], (await source.Ledger.ListDeliveriesAsync(0, 1, None)).Select(r => r.MessageId));
+        Assert.Equal((450L, 400L, 2, 300L), (all[0].AckedAt!.Value, all[0].ReadAt!.Value, all[1].PushedStreams, all[1].FirstPushedAt!.Value));
+
+        // Into another store: the messages get new seqs there, and their delivery facts go with them.
+        StoreHandle target = Open();
+        await target.Log.AppendAsync(Draft("x", "y", "already here"), None);
+        MeshMessage existing = (await target.Log.AppendAsync(Draft("x", "y", "has facts") with { AckDueAt = 900 }, None)).Message;
+        Assert.Equal(3, await target.Log.ImportAsync(await source.Log.ReadAfterAsync(0, 10, None), None));
+        var moved = new List<DeliveryRow>();
+        foreach (DeliveryRow row in all)
+        {
+            moved.Add(row with { Seq = (await target.Log.GetMessageAsync(row.MessageId, None))!.Seq });
+        }
+
+        DeliveryRow clash = all[0] with { MessageId = existing.MessageId, Seq = existing.Seq, AckedAt = 1 };
+        Assert.Equal(2, await target.Ledger.ImportDeliveriesAsync([.. moved, clash], None));
+        Assert.Equal(moved[0], await target.Ledger.GetDeliveryAsync(first.MessageId, None));
+        Assert.Equal(moved[1], await target.Ledger.GetDeliveryAsync(third.MessageId, None));
+        Assert.Null((await target.Ledger.GetDeliveryAsync(existing.MessageId, None))!.AckedAt);
+        Assert.Equal([existing.MessageId, first.MessageId, third.MessageId], (await target.Ledger.ListDeliveriesAsync(0, 10, None)).Select(r => r.MessageId));
+        Assert.Equal(0, await target.Ledger.ImportDeliveriesAsync(moved, None));
+    }
+
+    [Fact]
     public async Task Only_the_recipient_acks_the_first_ack_time_stays_and_an_acked_message_is_never_due()
     {
         StoreHandle store = Open();

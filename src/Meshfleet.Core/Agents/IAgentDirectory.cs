@@ -31,4 +31,10 @@ public interface IAgentDirectory
 
     /// <summary>Every fleet, ordered by fleet id.</summary>
     ValueTask<IReadOnlyList<Fleet>> ListFleetsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores agents as exported, with their registration time and presence facts (export/import); an agent id already in
+    /// the directory keeps what it has. Returns how many were added.
+    /// </summary>
+    ValueTask<int> ImportAgentsAsync(IReadOnlyList<AgentRow> agents, CancellationToken cancellationToken);
 }

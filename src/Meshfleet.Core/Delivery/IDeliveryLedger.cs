@@ -48,4 +48,13 @@ public interface IDeliveryLedger
 
     /// <summary>The delivery facts of a message, or null when nothing happened to it beyond being stored.</summary>
     ValueTask<DeliveryRow?> GetDeliveryAsync(string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Every message's delivery facts with a seq after <paramref name="afterSeq"/>, in seq order (export).</summary>
+    ValueTask<IReadOnlyList<DeliveryRow>> ListDeliveriesAsync(long afterSeq, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores delivery facts as exported (import), each under its <see cref="DeliveryRow.Seq"/> in this store; a message
+    /// that already has delivery facts keeps them. Returns how many were added.
+    /// </summary>
+    ValueTask<int> ImportDeliveriesAsync(IReadOnlyList<DeliveryRow> deliveries, CancellationToken cancellationToken);
 }

@@ -82,67 +82,67 @@ public sealed class Questions
         // The question's timeout runs from when it was sent, so resumed waits share one deadline.
         TimeSpan deadline = TimeSpan.FromSeconds(timeout) - (time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(question.Timestamp));
         TimeSpan callLimit = maxSlice is { } slice && slice < deadline ? slice : deadline;
-        long cursor = question.Seq;
-        while (true)
+
+        // Register for the hand-over before the one look at the store: a reply committed after the look is published
+        // after it too, so it reaches this waiter with the message itself and is never read from the store again.
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<MeshMessage> handedOver = _hub.WaitForReplyAsync(from, question.MessageId, waiting.Token);
+        try
         {
-            // Wake at least every PresenceCheck (to see the recipient go offline), and no later than this call's limit.
-            TimeSpan left = callLimit - time.GetElapsedTime(started);
-            TimeSpan sliceLength = TimeSpan.FromTicks(Math.Clamp(left.Ticks, TimeSpan.TicksPerMillisecond, PresenceCheck.Ticks));
-            using var sliceEnd = new CancellationTokenSource(sliceLength, time);
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sliceEnd.Token);
-            Task arrival = _hub.WaitForMessageAsync(from, waiting.Token);
-
-            (MeshMessage? reply, cursor) = await FindReplyAsync(from, question.MessageId, cursor, cancellationToken).ConfigureAwait(false);
-            if (reply is not null)
+            MeshMessage? reply = await FindReplyAsync(from, question.MessageId, question.Seq, cancellationToken).ConfigureAwait(false);
+            while (reply is null)
             {
-                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
-                await _mesh.MarkReadAsync([reply], cancellationToken).ConfigureAwait(false);
-                return new Exchange(question, reply);
-            }
+                if (wasOnline && (await _registry.FindAsync(to, cancellationToken).ConfigureAwait(false))?.Status == "offline")
+                {
+                    throw new AskFailedException(
+                        $"'{to}' went offline before replying. The question stays in its inbox (message_id {question.MessageId}); " +
+                        $"its reply, if it comes back and answers, will land in your inbox with reply_to = {question.MessageId}.");
+                }
 
-            if (wasOnline && (await _registry.FindAsync(to, cancellationToken).ConfigureAwait(false))?.Status == "offline")
-            {
-                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
-                throw new AskFailedException(
-                    $"'{to}' went offline before replying. The question stays in its inbox (message_id {question.MessageId}); " +
-                    $"its reply, if it comes back and answers, will land in your inbox with reply_to = {question.MessageId}.");
-            }
+                TimeSpan elapsed = time.GetElapsedTime(started);
+                if (elapsed >= deadline)
+                {
+                    throw new AskFailedException(
+                        $"No reply from '{to}' within {timeout} s of asking. The question stays in its inbox (message_id {question.MessageId}); " +
+                        $"poll get_inbox(agent_id=\"{from}\") later for a message with reply_to = {question.MessageId}, or ask again with a longer timeout_seconds.");
+                }
 
-            TimeSpan elapsed = time.GetElapsedTime(started);
-            if (elapsed >= deadline)
-            {
-                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
-                throw new AskFailedException(
-                    $"No reply from '{to}' within {timeout} s of asking. The question stays in its inbox (message_id {question.MessageId}); " +
-                    $"poll get_inbox(agent_id=\"{from}\") later for a message with reply_to = {question.MessageId}, or ask again with a longer timeout_seconds.");
-            }
+                if (elapsed >= callLimit)
+                {
+                    int waited = (int)Math.Round(elapsed.TotalSeconds);
+                    int remaining = (int)Math.Ceiling((deadline - elapsed).TotalSeconds);
+                    return new Exchange(
+                        question,
+                        null,
+                        "waiting",
+                        $"No reply from '{to}' yet (this call waited {waited} s, the most one call may wait). The question is sent and " +
+                        $"stays answerable for {remaining} s more. To keep waiting without sending it again, call ask with " +
+                        $"{{\"message_id\":\"{question.MessageId}\"}}. The reply also lands in your inbox with reply_to = {question.MessageId}.");
+                }
 
-            if (elapsed >= callLimit)
-            {
-                int waited = (int)Math.Round(elapsed.TotalSeconds);
-                int remaining = (int)Math.Ceiling((deadline - elapsed).TotalSeconds);
-                await Mesh.StopWaitingAsync(waiting, arrival).ConfigureAwait(false);
-                return new Exchange(
-                    question,
-                    null,
-                    "waiting",
-                    $"No reply from '{to}' yet (this call waited {waited} s, the most one call may wait). The question is sent and " +
-                    $"stays answerable for {remaining} s more. To keep waiting without sending it again, call ask with " +
-                    $"{{\"message_id\":\"{question.MessageId}\"}}. The reply also lands in your inbox with reply_to = {question.MessageId}.");
+                // Wake at least every PresenceCheck (to see the recipient go offline), and no later than this call's limit.
+                TimeSpan left = callLimit - elapsed;
+                TimeSpan sliceLength = TimeSpan.FromTicks(Math.Clamp(left.Ticks, TimeSpan.TicksPerMillisecond, PresenceCheck.Ticks));
+                try
+                {
+                    reply = await handedOver.WaitAsync(sliceLength, time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The slice ended: check presence and the deadline, then wait again on the same registration.
+                }
             }
 
-            try
-            {
-                await arrival.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The slice ended: check presence and the deadline, then wait again.
-            }
+            await _mesh.MarkReadAsync([reply], cancellationToken).ConfigureAwait(false);
+            return new Exchange(question, reply);
+        }
+        finally
+        {
+            await Mesh.StopWaitingAsync(waiting, handedOver).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<(MeshMessage? Reply, long Cursor)> FindReplyAsync(string asker, string questionId, long cursor, CancellationToken cancellationToken)
+    private async ValueTask<MeshMessage?> FindReplyAsync(string asker, string questionId, long cursor, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -150,7 +150,7 @@ public sealed class Questions
             MeshMessage? reply = page.Messages.FirstOrDefault(m => m.ReplyTo == questionId && m.FromAgentId != AgentRegistry.SystemAgentId);
             if (reply is not null || page.Messages.Count < MeshLimits.MaxInboxPage)
             {
-                return (reply, page.NextSince);
+                return reply;
             }
 
             cursor = page.NextSince;

@@ -1,3 +1,4 @@
+using Meshfleet.Core.Agents;
 using Meshfleet.Core.Messaging;
 
 namespace Meshfleet.Core.Streaming;
@@ -12,6 +13,9 @@ public sealed class StreamHub
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<InboxSubscription>> _byAgent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TaskCompletionSource>> _waiters = new(StringComparer.Ordinal);
+
+    // Keyed by question id (the reply's reply_to); each entry remembers its asker, since only a reply to the asker counts.
+    private readonly Dictionary<string, List<(string Asker, TaskCompletionSource<MeshMessage> Reply)>> _replyWaiters = new(StringComparer.Ordinal);
     private long _cursor;
     private int _waiterCount;
     private int _streamCount;
@@ -118,6 +122,7 @@ public sealed class StreamHub
 
             _cursor = message.Seq;
             WakeWaiters(message.ToAgentId);
+            HandOverReply(message);
         }
 
         Published?.Invoke(message);
@@ -158,6 +163,38 @@ public sealed class StreamHub
             TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// A task that completes with the reply to question <paramref name="questionId"/> addressed to <paramref name="askerId"/>
+    /// (not a system notice) when it is published: the message itself, so the asker need not read it again. Register before
+    /// the last look at the store, so a reply committed in between is still handed over.
+    /// </summary>
+    public Task<MeshMessage> WaitForReplyAsync(string askerId, string questionId, CancellationToken cancellationToken)
+    {
+        var waiter = new TaskCompletionSource<MeshMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (!_replyWaiters.TryGetValue(questionId, out var list))
+            {
+                list = [];
+                _replyWaiters[questionId] = list;
+            }
+
+            list.Add((askerId, waiter));
+            _waiterCount++;
+        }
+
+        WaitersChanged?.Invoke();
+        return waiter.Task.WaitAsync(cancellationToken).ContinueWith(
+            task =>
+            {
+                ForgetReply(questionId, waiter);
+                return task.GetAwaiter().GetResult();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
     /// <summary>True while some call in this process waits for a message.</summary>
     public bool HasWaiters
     {
@@ -181,6 +218,46 @@ public sealed class StreamHub
             foreach (TaskCompletionSource waiter in waiting)
             {
                 waiter.TrySetResult();
+            }
+        }
+    }
+
+    private void HandOverReply(MeshMessage message)
+    {
+        if (message.ReplyTo is not { } questionId
+            || message.FromAgentId == AgentRegistry.SystemAgentId
+            || !_replyWaiters.TryGetValue(questionId, out var list))
+        {
+            return;
+        }
+
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i].Asker == message.ToAgentId)
+            {
+                list[i].Reply.TrySetResult(message);
+                list.RemoveAt(i);
+                _waiterCount--;
+            }
+        }
+
+        if (list.Count == 0)
+        {
+            _replyWaiters.Remove(questionId);
+        }
+    }
+
+    private void ForgetReply(string questionId, TaskCompletionSource<MeshMessage> waiter)
+    {
+        lock (_gate)
+        {
+            if (_replyWaiters.TryGetValue(questionId, out var list) && list.RemoveAll(w => w.Reply == waiter) > 0)
+            {
+                _waiterCount--;
+                if (list.Count == 0)
+                {
+                    _replyWaiters.Remove(questionId);
+                }
             }
         }
     }

@@ -1,17 +1,15 @@
 using System.Text;
-using System.Text.Json;
+using Meshfleet.Cli.Export;
 using Meshfleet.Configuration;
-using Meshfleet.Core.Messaging;
-using Meshfleet.Json;
+using Meshfleet.Hosting;
+using Meshfleet.Storage.Nats;
 using Meshfleet.Storage.Sqlite;
 
 namespace Meshfleet.Cli;
 
-/// <summary><c>meshfleet export</c> and <c>meshfleet import</c>: the whole ledger as JSON Lines, one message per line.</summary>
+/// <summary><c>meshfleet export</c> and <c>meshfleet import</c>: the whole mesh as versioned JSON Lines (docs/export-format.md).</summary>
 internal static class LedgerCommands
 {
-    private const int Batch = 2000;
-
     public static async Task<int> ExportAsync(MeshfleetSettings settings, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         string? outPath = null;
@@ -27,35 +25,14 @@ internal static class LedgerCommands
             }
         }
 
-        await using SqliteMessageStore store = OpenStore(settings);
-        long total = await store.ReadHeadSeqAsync(cancellationToken);
+        await using MeshStores stores = await OpenStoresAsync(settings, cancellationToken);
+        long total = await stores.Log.ReadHeadSeqAsync(cancellationToken);
         Stream output = outPath is null ? Console.OpenStandardOutput() : File.Create(outPath);
         await using (output)
         {
             var progress = new ProgressReporter("export", total);
-            long cursor = 0;
-            long written = 0;
-            byte[] newline = "\n"u8.ToArray();
-            while (true)
-            {
-                IReadOnlyList<MeshMessage> page = await store.ReadAfterAsync(cursor, Batch, cancellationToken);
-                if (page.Count == 0)
-                {
-                    break;
-                }
-
-                foreach (MeshMessage message in page)
-                {
-                    await JsonSerializer.SerializeAsync(output, message, MeshfleetJsonContext.Plain.MeshMessage, cancellationToken);
-                    await output.WriteAsync(newline, cancellationToken);
-                    cursor = message.Seq;
-                }
-
-                written += page.Count;
-                progress.Report(cursor, written);
-            }
-
-            progress.Finish($"exported {written} messages");
+            ExportCounts counts = await new MeshExporter(stores, TimeProvider.System).WriteAsync(output, progress.Report, cancellationToken);
+            progress.Finish($"exported {counts.Messages} messages, {counts.Agents} agents, {counts.Fleets} fleets, {counts.Deliveries} delivery records (format {ExportFormat.Name} v{ExportFormat.Version})");
         }
 
         return 0;
@@ -74,59 +51,43 @@ internal static class LedgerCommands
             return Usage($"import: no file at '{path}'. Pass the path of a file written by 'meshfleet export --out FILE'.");
         }
 
-        await using SqliteMessageStore store = OpenStore(settings);
+        await using MeshStores stores = await OpenStoresAsync(settings, cancellationToken);
         using var reader = new StreamReader(path, Encoding.UTF8);
-        long size = reader.BaseStream.Length;
-        var progress = new ProgressReporter("import", size);
-        var batch = new List<MeshMessage>(Batch);
-        long lineNumber = 0;
-        long added = 0;
-        long read = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        var progress = new ProgressReporter("import", reader.BaseStream.Length);
+        var importer = new MeshImporter(stores);
+        try
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            MeshMessage message;
-            try
-            {
-                message = JsonSerializer.Deserialize(line, MeshfleetJsonContext.Default.MeshMessage)
-                    ?? throw new JsonException("null is not a message");
-                InputRules.AgentId(message.FromAgentId, "from_agent_id");
-                InputRules.AgentId(message.ToAgentId, "to_agent_id");
-                if (string.IsNullOrEmpty(message.MessageId) || message.Payload is null)
-                {
-                    throw new MeshInputException("message_id and payload are required");
-                }
-            }
-            catch (Exception ex) when (ex is JsonException or MeshInputException)
-            {
-                await Console.Error.WriteLineAsync($"meshfleet import: line {lineNumber} of {path} is not a message ({ex.Message}). Nothing after line {lineNumber - batch.Count - 1} was imported; fix the line and import again (messages already imported are skipped).");
-                added += await store.ImportAsync(batch, cancellationToken);
-                return 1;
-            }
-
-            batch.Add(message);
-            read++;
-            if (batch.Count == Batch)
-            {
-                added += await store.ImportAsync(batch, cancellationToken);
-                batch.Clear();
-                progress.Report(reader.BaseStream.Position, read);
-            }
+            await importer.ImportAsync(reader, path, progress.Report, cancellationToken);
+        }
+        catch (ExportFileException ex)
+        {
+            await Console.Error.WriteLineAsync("meshfleet import: " + ex.Message);
+            return 1;
         }
 
-        added += await store.ImportAsync(batch, cancellationToken);
-        progress.Finish($"imported {added} new messages ({read - added} already present)");
+        ExportCounts added = importer.Added;
+        progress.Finish(
+            $"imported {added.Messages} new messages ({importer.MessagesRead - added.Messages} already present), " +
+            $"{added.Agents} agents, {added.Fleets} fleets, {added.Deliveries} delivery records");
         return 0;
     }
 
-    private static SqliteMessageStore OpenStore(MeshfleetSettings settings) => SqliteMessageStore.Open(
-        new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit },
-        TimeProvider.System);
+    /// <summary>The configured backend's storage roles (NATS when MESHFLEET_NATS_URL is set, else the SQLite file): export and import know nothing else about it.</summary>
+    private static async Task<MeshStores> OpenStoresAsync(MeshfleetSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.NatsUrl is not null)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            (NatsMesh mesh, NatsMessageStore log) = await NatsRegistration.OpenAsync(NatsRegistration.Options(settings), timeout.Token);
+            return new MeshStores(log, new NatsAgentDirectory(mesh), new NatsDeliveryLedger(mesh, log), [log, mesh]);
+        }
+
+        SqliteMessageStore store = SqliteMessageStore.Open(
+            new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit },
+            TimeProvider.System);
+        return new MeshStores(store, new SqliteAgentDirectory(store), new SqliteDeliveryLedger(store), [store]);
+    }
 
     private static int Usage(string message)
     {

@@ -18,23 +18,9 @@ internal static class NatsRegistration
 
     public static IServiceCollection AddMeshfleetNats(this IServiceCollection services, MeshfleetSettings settings)
     {
-        var options = new NatsStoreOptions
-        {
-            Url = settings.NatsUrl!,
-            Mesh = settings.NatsMesh,
-            Replicas = settings.NatsReplicas,
-            CredentialsFile = settings.NatsCredentialsFile,
-            Token = settings.NatsToken,
-            User = settings.NatsUser,
-            Password = settings.NatsPassword,
-            TlsCaFile = settings.NatsCaFile,
-            TlsCertFile = settings.NatsCertFile,
-            TlsKeyFile = settings.NatsKeyFile,
-        };
-
         // Opened before hosting starts (as the SQLite file is), so an unreachable server fails with one clear line.
         using var timeout = new CancellationTokenSource(OpenTimeout);
-        (NatsMesh mesh, NatsMessageStore store) = OpenAsync(options, timeout.Token).GetAwaiter().GetResult();
+        (NatsMesh mesh, NatsMessageStore store) = OpenAsync(Options(settings), timeout.Token).GetAwaiter().GetResult();
         services.AddSingleton(_ => mesh);
         services.AddSingleton(_ => store);
         services.AddSingleton<IMessageLog>(sp => sp.GetRequiredService<NatsMessageStore>());
@@ -51,7 +37,23 @@ internal static class NatsRegistration
         return services;
     }
 
-    private static async Task<(NatsMesh, NatsMessageStore)> OpenAsync(NatsStoreOptions options, CancellationToken cancellationToken)
+    /// <summary>The NATS store options the settings describe (serve, stdio, export and import share them).</summary>
+    internal static NatsStoreOptions Options(MeshfleetSettings settings) => new NatsStoreOptions
+    {
+        Url = settings.NatsUrl!,
+        Mesh = settings.NatsMesh,
+        Replicas = settings.NatsReplicas,
+        CredentialsFile = settings.NatsCredentialsFile,
+        Token = settings.NatsToken,
+        User = settings.NatsUser,
+        Password = settings.NatsPassword,
+        TlsCaFile = settings.NatsCaFile,
+        TlsCertFile = settings.NatsCertFile,
+        TlsKeyFile = settings.NatsKeyFile,
+    };
+
+    /// <summary>Connects and opens the mesh's stream and buckets, within <see cref="OpenTimeout"/> for the connection.</summary>
+    internal static async Task<(NatsMesh, NatsMessageStore)> OpenAsync(NatsStoreOptions options, CancellationToken cancellationToken)
     {
         NatsMesh mesh;
         try

@@ -12,7 +12,8 @@ namespace Meshfleet.Hosting;
 /// SQLite's cross-process change signal, registered only with the SQLite backend (it needs one because a SQLite file
 /// tells nobody about a commit). A process that is not the hub sends one UDP datagram to the hub's port on loopback
 /// after each commit, and the hub wakes its tail. While a call here waits for mail (long poll, ask) and another process
-/// holds the hub, the tail looks every few milliseconds, since sends from other processes wake only the hub. A lost
+/// holds the hub, the tail looks every few milliseconds, since sends from other processes wake only the hub; the process
+/// holding the port never polls for waiters. A lost
 /// datagram costs latency, never a message: the tail's own poll (250 ms by default) still finds it.
 /// </summary>
 internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
@@ -98,6 +99,7 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
     /// <summary>Receives wake-ups on the port this process holds, from when it became the hub until it leaves the role.</summary>
     private void OnHubChanged()
     {
+        OnWaitersChanged();
         lock (_receiverLock)
         {
             _receiving?.Cancel();
@@ -165,13 +167,12 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 await _waitersChanged.WaitAsync(cancellationToken).ConfigureAwait(false);
-                while (_hub.HasWaiters)
+                // The port holder needs no poll: its own sends and every other process's datagram wake its tail, and
+                // the tail hands each reply to its waiter. Losing the port releases the semaphore, so polling resumes.
+                while (_hub.HasWaiters && !_locator.IsHub)
                 {
                     await Task.Delay(WaiterPoll, cancellationToken).ConfigureAwait(false);
-                    if (!_locator.IsHub)
-                    {
-                        _store.NotifyExternalAppend();
-                    }
+                    _store.NotifyExternalAppend();
                 }
             }
         }

@@ -39,6 +39,12 @@ internal sealed class UnavailableStore : IMessageLog, IAgentDirectory, IDelivery
 
     public ValueTask<bool> RevokeAsync(string agentId, CancellationToken cancellationToken) => throw Failure();
 
+    public ValueTask<int> ImportAgentsAsync(IReadOnlyList<AgentRow> agents, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<IReadOnlyList<DeliveryRow>> ListDeliveriesAsync(long afterSeq, int limit, CancellationToken cancellationToken) => throw Failure();
+
+    public ValueTask<int> ImportDeliveriesAsync(IReadOnlyList<DeliveryRow> deliveries, CancellationToken cancellationToken) => throw Failure();
+
     public ValueTask<IReadOnlyList<MeshMessage>> ReadInboxAsync(string agentId, long afterSeq, int limit, CancellationToken cancellationToken) => throw Failure();
 
     public ValueTask<IReadOnlyList<MeshMessage>> ReadAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken) => throw Failure();
