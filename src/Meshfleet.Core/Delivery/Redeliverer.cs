@@ -27,6 +27,12 @@ public sealed class Redeliverer
     /// <summary>Raised when a redelivery reached streams (for the push record).</summary>
     public event Action<MeshMessage, int>? Redelivered;
 
+    /// <summary>
+    /// Raised for every redelivery attempt, before this process's streams get it: with a backend whose processes each
+    /// hold streams (NATS), the host forwards it to the others, since the recipient's stream may be on any of them.
+    /// </summary>
+    public event Action<MeshMessage>? Redelivering;
+
     /// <summary>Handles every redelivery due now; returns how many it handled.</summary>
     public async ValueTask<int> RunDueAsync(CancellationToken cancellationToken)
     {
@@ -53,6 +59,7 @@ public sealed class Redeliverer
             MeshMessage? message = await _mesh.Store.GetMessageAsync(row.MessageId, cancellationToken).ConfigureAwait(false);
             if (message is not null)
             {
+                Redelivering?.Invoke(message);
                 int reached = _hub.Redeliver(message);
                 if (reached > 0)
                 {

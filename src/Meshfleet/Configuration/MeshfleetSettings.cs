@@ -64,6 +64,29 @@ public sealed record MeshfleetSettings
     /// <summary>An OpenAI-compatible embeddings endpoint to route with, or null for the local model.</summary>
     public Uri? EmbeddingUrl { get; init; }
 
+    /// <summary>The NATS server(s) holding the mesh (<c>MESHFLEET_NATS_URL</c>); null: the SQLite file at <see cref="DatabasePath"/>.</summary>
+    public string? NatsUrl { get; init; }
+
+    /// <summary>The mesh's name on the NATS server: its stream and buckets carry it.</summary>
+    public string NatsMesh { get; init; } = "default";
+
+    /// <summary>Replicas of the stream and buckets when this process creates them.</summary>
+    public int NatsReplicas { get; init; } = 1;
+
+    public string? NatsCredentialsFile { get; init; }
+
+    public string? NatsToken { get; init; }
+
+    public string? NatsUser { get; init; }
+
+    public string? NatsPassword { get; init; }
+
+    public string? NatsCaFile { get; init; }
+
+    public string? NatsCertFile { get; init; }
+
+    public string? NatsKeyFile { get; init; }
+
     /// <summary>True when the listener is reachable only from this machine.</summary>
     public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);
 

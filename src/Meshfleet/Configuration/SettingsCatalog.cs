@@ -57,6 +57,26 @@ internal static class SettingsCatalog
             (s, v) => s with { EmbeddingModel = string.IsNullOrEmpty(v) ? null : v }),
         new("MESHFLEET_EMBEDDING_URL", "--embedding-url", "(none: local model)", "An OpenAI-compatible embeddings endpoint to route with instead, e.g. http://127.0.0.1:11434/v1/embeddings (Ollama).",
             (s, v) => s with { EmbeddingUrl = string.IsNullOrEmpty(v) ? null : HttpUrl(v) }),
+        new("MESHFLEET_NATS_URL", "--nats-url", "(none: SQLite)", "NATS server(s) with JetStream holding the mesh, e.g. nats://10.0.0.5:4222 (comma-separated for a cluster); every process on any machine pointed at it serves one mesh (docs/nats.md).",
+            (s, v) => s with { NatsUrl = string.IsNullOrEmpty(v) ? null : NatsUrl(v) }),
+        new("MESHFLEET_NATS_MESH", "--nats-mesh", "default", "The mesh's name on the NATS server (letters, digits, '-', '_'): its stream and buckets carry it, so several meshes can share a server.",
+            (s, v) => s with { NatsMesh = NatsName(v) }),
+        new("MESHFLEET_NATS_REPLICAS", "--nats-replicas", "1", "Replicas of the mesh's stream and buckets when a process creates them; 3 on a 3-node cluster survives losing a server.",
+            (s, v) => s with { NatsReplicas = Int(v, "MESHFLEET_NATS_REPLICAS", "--nats-replicas", 1, 5) }),
+        new("MESHFLEET_NATS_CREDS", "--nats-creds", "(none)", "A NATS credentials file (user JWT and NKey seed).",
+            (s, v) => s with { NatsCredentialsFile = ExistingFile(v, "MESHFLEET_NATS_CREDS", "--nats-creds") }),
+        new("MESHFLEET_NATS_TOKEN", "--nats-token", "(none)", "A NATS authentication token.",
+            (s, v) => s with { NatsToken = string.IsNullOrEmpty(v) ? null : v }),
+        new("MESHFLEET_NATS_USER", "--nats-user", "(none)", "A NATS user name, with MESHFLEET_NATS_PASSWORD.",
+            (s, v) => s with { NatsUser = string.IsNullOrEmpty(v) ? null : v }),
+        new("MESHFLEET_NATS_PASSWORD", "--nats-password", "(none)", "The NATS user's password.",
+            (s, v) => s with { NatsPassword = string.IsNullOrEmpty(v) ? null : v }),
+        new("MESHFLEET_NATS_CA", "--nats-ca", "(system CAs)", "A CA certificate (PEM) to trust for the NATS server's TLS certificate; setting it requires TLS.",
+            (s, v) => s with { NatsCaFile = ExistingFile(v, "MESHFLEET_NATS_CA", "--nats-ca") }),
+        new("MESHFLEET_NATS_CERT", "--nats-cert", "(none)", "A client certificate (PEM) for NATS servers that require mutual TLS, with MESHFLEET_NATS_KEY.",
+            (s, v) => s with { NatsCertFile = ExistingFile(v, "MESHFLEET_NATS_CERT", "--nats-cert") }),
+        new("MESHFLEET_NATS_KEY", "--nats-key", "(none)", "The client certificate's private key (PEM).",
+            (s, v) => s with { NatsKeyFile = ExistingFile(v, "MESHFLEET_NATS_KEY", "--nats-key") }),
         new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
             (s, v) => s with { LogLevel = LogLevel(v) }),
     ];
@@ -137,6 +157,16 @@ internal static class SettingsCatalog
             throw new SettingsException($"MESHFLEET_EMBEDDING_MODEL / --embedding-model is '{model}', which is neither a .onnx file nor a folder with model.onnx. Unset it to use the built-in all-MiniLM-L6-v2.");
         }
 
+        if ((settings.NatsCertFile is null) != (settings.NatsKeyFile is null))
+        {
+            throw new SettingsException("MESHFLEET_NATS_CERT and MESHFLEET_NATS_KEY go together: set both (client certificate and its key) or neither.");
+        }
+
+        if ((settings.NatsUser is null) != (settings.NatsPassword is null))
+        {
+            throw new SettingsException("MESHFLEET_NATS_USER and MESHFLEET_NATS_PASSWORD go together: set both or neither.");
+        }
+
         if (settings.MaxRequestBytes < settings.MaxPayloadBytes + 1024)
         {
             throw new SettingsException(
@@ -199,6 +229,30 @@ internal static class SettingsCatalog
 
         throw new SettingsException($"MESHFLEET_SSE_HOST / --sse-host is '{value}'; it must be an IP address such as 127.0.0.1 (loopback, the default) or 0.0.0.0.");
     }
+
+    private static string NatsUrl(string value)
+    {
+        foreach (string url in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Contains("://", StringComparison.Ordinal) ? url : "nats://" + url, UriKind.Absolute, out Uri? uri)
+                || uri.Scheme is not ("nats" or "tls" or "ws" or "wss") || string.IsNullOrEmpty(uri.Host))
+            {
+                throw new SettingsException($"MESHFLEET_NATS_URL / --nats-url has '{url}'; use nats://host:4222 (or tls://, ws://, wss://), several separated by commas.");
+            }
+        }
+
+        return value;
+    }
+
+    private static string NatsName(string value) =>
+        value.Length is > 0 and <= 32 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? value
+            : throw new SettingsException($"MESHFLEET_NATS_MESH / --nats-mesh is '{value}'; use 1-32 letters, digits, '-' or '_' (it names a stream and buckets).");
+
+    private static string? ExistingFile(string value, string variable, string flag) =>
+        string.IsNullOrEmpty(value) ? null
+            : File.Exists(value) ? value
+            : throw new SettingsException($"{variable} / {flag} is '{value}', which is not a readable file; give the path of the PEM or credentials file.");
 
     private static bool OnOff(string value, string variable, string flag) => value.ToLowerInvariant() switch
     {

@@ -22,14 +22,22 @@ internal static class MeshHost
         builder.Services.AddSingleton(mode);
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema) then fails
-        // before hosting starts, with one clean line from Program instead of the host's startup-failure stack trace.
-        SqliteMessageStore store;
+        // Opened here rather than lazily inside the host: a store this build must refuse (a newer schema, an unreachable
+        // NATS server) then fails before hosting starts, with one clean line from Program instead of the host's
+        // startup-failure stack trace.
         try
         {
-            store = SqliteMessageStore.Open(
-                new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-                TimeProvider.System);
+            if (settings.NatsUrl is not null)
+            {
+                builder.Services.AddMeshfleetNats(settings);
+            }
+            else
+            {
+                builder.Services.AddMeshfleetSqlite(SqliteMessageStore.Open(
+                    new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
+                    TimeProvider.System));
+                builder.Services.AddHostedService<StoreBanner>();
+            }
         }
         catch (Exception ex) when (!mode.ServeMcpOverHttp && ex is StoreFailureException or StoreVersionException)
         {
@@ -38,7 +46,6 @@ internal static class MeshHost
             return StoreUnavailableHost.Build(settings, ex.Message);
         }
 
-        builder.Services.AddMeshfleetSqlite(store);
         builder.Services.AddMeshfleetCore(settings);
         builder.Services.AddSingleton<HubLocator>();
         builder.Services.AddSingleton<StoreProtection>();
@@ -47,7 +54,6 @@ internal static class MeshHost
         builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
         builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
-        builder.Services.AddHostedService<StoreBanner>();
         builder.Services.AddHostedService<HubService>();
         if (!mode.ServeMcpOverHttp)
         {
