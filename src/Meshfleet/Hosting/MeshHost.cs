@@ -38,9 +38,7 @@ internal static class MeshHost
             }
             else
             {
-                builder.Services.AddMeshfleetSqlite(SqliteMessageStore.Open(
-                    new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-                    TimeProvider.System));
+                builder.Services.AddMeshfleetSqlite(SqliteMessageStore.Open(settings.SqliteStore, TimeProvider.System));
                 builder.Services.AddHostedService<StoreBanner>();
             }
         }
