@@ -16,7 +16,8 @@ internal sealed record BenchOptions(string Binary, bool Quick, string? OutPath, 
           --sends N          sends per push-latency run (default 300 quick, 2000 full)
           --only LIST        only these scenarios, comma-separated: cold-start,store,push,mcp-rtt,throughput,fan-out
           --systems LIST     only these systems, comma-separated: meshfleet-http,meshfleet-api,floor,redis-aof-everysec,
-                             redis-aof-always,nats-jetstream,meshfleet-stdio,meshfleet-stdio-xproc,meshfleet-http-token
+                             redis-aof-always,nats-jetstream,meshfleet-nats,meshfleet-nats-xnode,meshfleet-stdio,
+                             meshfleet-stdio-xproc,meshfleet-http-token
         """;
 
     public bool Runs(string scenario) => Scenarios?.Contains(scenario) ?? true;

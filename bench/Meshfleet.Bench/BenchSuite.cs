@@ -41,6 +41,8 @@ internal static class BenchSuite
             ("redis-aof-everysec", async () => await RedisStreamsSystem.StartAsync("everysec", cancellationToken), true, true),
             ("redis-aof-always", async () => await RedisStreamsSystem.StartAsync("always", cancellationToken), true, true),
             ("nats-jetstream", async () => await NatsJetStreamSystem.StartAsync(cancellationToken), true, true),
+            ("meshfleet-nats", async () => await MeshfleetNatsSystem.StartAsync(options.Binary, crossNode: false, cancellationToken), true, true),
+            ("meshfleet-nats-xnode", async () => await MeshfleetNatsSystem.StartAsync(options.Binary, crossNode: true, cancellationToken), false, true),
             ("meshfleet-stdio", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, MeshfleetStdioSystem.StdioLayout.HubOnly, cancellationToken), false, true),
             ("meshfleet-stdio-xproc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, MeshfleetStdioSystem.StdioLayout.CrossProcess, cancellationToken), false, true),
             ("meshfleet-stdio-4proc", async () => await MeshfleetStdioSystem.StartAsync(options.Binary, MeshfleetStdioSystem.StdioLayout.FourWriters, cancellationToken), true, false),

@@ -26,7 +26,14 @@ internal sealed class NatsBucket
     public async ValueTask<(T? Value, ulong Revision)> GetAsync<T>(string key, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class
     {
-        NatsResult<NatsKVEntry<byte[]>> result = await Store.TryGetEntryAsync(key, 0, Raw, cancellationToken).ConfigureAwait(false);
+        NatsResult<NatsKVEntry<byte[]>> result = await NatsMesh.RetryThroughFailoverAsync(
+            async ct =>
+            {
+                NatsResult<NatsKVEntry<byte[]>> read = await Store.TryGetEntryAsync(key, 0, Raw, ct).ConfigureAwait(false);
+                return read.Success || !NatsMesh.IsFailover(read.Error) ? read : throw read.Error;
+            },
+            TimeProvider.System,
+            cancellationToken).ConfigureAwait(false);
         if (!result.Success)
         {
             return result.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException ? (null, 0) : throw result.Error;
@@ -37,8 +44,11 @@ internal sealed class NatsBucket
     }
 
     /// <summary>Writes the value, whatever the key held.</summary>
-    public async ValueTask PutAsync<T>(string key, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        await Store.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(value, type), Raw, cancellationToken).ConfigureAwait(false);
+    public async ValueTask PutAsync<T>(string key, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        byte[] data = JsonSerializer.SerializeToUtf8Bytes(value, type);
+        await NatsMesh.RetryThroughFailoverAsync(ct => Store.PutAsync(key, data, Raw, ct), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Writes the value only when the key holds none; returns its revision, or 0 when another value was there first.</summary>
     public async ValueTask<ulong> TryCreateAsync<T>(string key, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken)
@@ -72,9 +82,19 @@ internal sealed class NatsBucket
                 return current;
             }
 
-            ulong written = revision == 0
-                ? await TryCreateAsync(key, next, type, cancellationToken).ConfigureAwait(false)
-                : await TryUpdateAsync(key, next, revision, type, cancellationToken).ConfigureAwait(false);
+            ulong written;
+            try
+            {
+                written = revision == 0
+                    ? await TryCreateAsync(key, next, type, cancellationToken).ConfigureAwait(false)
+                    : await TryUpdateAsync(key, next, revision, type, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (NatsMesh.IsFailover(ex))
+            {
+                // No answer while the cluster elects a leader: read again and retry (the reads wait out the election).
+                continue;
+            }
+
             if (written != 0)
             {
                 return next;

@@ -93,6 +93,12 @@ public sealed class NatsMesh : IAsyncDisposable
             throw new StoreFailureException(
                 $"NATS at {options.RedactedUrl} answers but has no JetStream. Start nats-server with JetStream on (-js, or a jetstream block in its config; see docs/nats.md).", ex);
         }
+        catch (NatsException ex)
+        {
+            await mesh.DisposeAsync().ConfigureAwait(false);
+            throw new StoreFailureException(
+                $"NATS at {options.RedactedUrl} refused to set up mesh '{options.Mesh}' ({ex.Message}). Check the account's JetStream limits and permissions, and MESHFLEET_NATS_REPLICAS against the cluster's size.", ex);
+        }
         catch
         {
             await mesh.DisposeAsync().ConfigureAwait(false);
@@ -125,7 +131,53 @@ public sealed class NatsMesh : IAsyncDisposable
         RequestTimeout = TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>
+    /// Runs a call again while the cluster cannot answer (a leader election after a server died takes a few seconds),
+    /// up to <see cref="FailoverPatience"/>. Only for calls that are safe to repeat: reads, puts, and publishes, which
+    /// carry their message id as Nats-Msg-Id so the stream stores a repeated one once.
+    /// </summary>
+    internal static async ValueTask<T> RetryThroughFailoverAsync<T>(Func<CancellationToken, ValueTask<T>> write, TimeProvider time, CancellationToken cancellationToken)
+    {
+        long started = time.GetTimestamp();
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await write(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsFailover(ex) && time.GetElapsedTime(started) < FailoverPatience)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 << Math.Min(attempt, 5))), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>How long a write waits for the cluster to elect a new leader before it fails.</summary>
+    internal static readonly TimeSpan FailoverPatience = TimeSpan.FromSeconds(20);
+
+    internal static bool IsFailover(Exception ex) =>
+        ex is NatsJSPublishNoResponseException or NatsJSApiNoResponseException or NatsNoRespondersException or NatsNoReplyException or NatsJSApiException { Error.Code: 503 };
+
     private async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        // A cluster that is still forming or electing its JetStream leader answers 503, or not at all, for a few
+        // seconds: wait for it (the caller's token bounds the wait). Creating what exists already is a no-op, so a
+        // retry from the top is safe.
+        while (true)
+        {
+            try
+            {
+                await CreateAllAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is NatsJSApiNoResponseException or NatsJSApiException { Error.Code: 503 })
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
         Stream = await EnsureStreamAsync(cancellationToken).ConfigureAwait(false);
         Ids = await BucketAsync("ids", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);

@@ -154,11 +154,19 @@ public sealed class NatsMessageStore : IMessageLog, IAsyncDisposable
         byte[] data = JsonSerializer.SerializeToUtf8Bytes(body, NatsStoreJsonContext.Default.StoredMessageBody);
 
         // Nats-Msg-Id: a publish the client retries after a lost ack is stored once (within the stream's duplicate window).
-        PubAckResponse ack = await _mesh.JetStream.PublishAsync(
-            _mesh.Names.Inbox(body.ToAgentId), data, Raw, new NatsJSPubOpts { MsgId = body.MessageId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Through a leader election it is published again with the same id, so it is stored once.
+        string subject = _mesh.Names.Inbox(body.ToAgentId);
+        PubAckResponse ack = await NatsMesh.RetryThroughFailoverAsync(
+            ct => _mesh.JetStream.PublishAsync(subject, data, Raw, new NatsJSPubOpts { MsgId = body.MessageId }, cancellationToken: ct),
+            _time,
+            cancellationToken).ConfigureAwait(false);
         ack.EnsureSuccess();
         long seq = checked((long)ack.Seq);
-        await _mesh.Ids.Store.PutAsync(NatsNames.MessageKey(body.MessageId), Encoding.ASCII.GetBytes(seq.ToString(CultureInfo.InvariantCulture)), Raw, cancellationToken).ConfigureAwait(false);
+        byte[] index = Encoding.ASCII.GetBytes(seq.ToString(CultureInfo.InvariantCulture));
+        await NatsMesh.RetryThroughFailoverAsync(
+            ct => _mesh.Ids.Store.PutAsync(NatsNames.MessageKey(body.MessageId), index, Raw, ct),
+            _time,
+            cancellationToken).ConfigureAwait(false);
         return seq;
     }
 
@@ -214,21 +222,30 @@ public sealed class NatsMessageStore : IMessageLog, IAsyncDisposable
 
     private async ValueTask<StoredMessage?> GetStoredAsync(StreamMsgGetRequest request, CancellationToken cancellationToken)
     {
-        try
-        {
-            StreamMsgGetResponse response = await _mesh.Stream.GetAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.Message;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            return null;
-        }
+        return await NatsMesh.RetryThroughFailoverAsync<StoredMessage?>(
+            async ct =>
+            {
+                try
+                {
+                    StreamMsgGetResponse response = await _mesh.Stream.GetAsync(request, ct).ConfigureAwait(false);
+                    return response.Message;
+                }
+                catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+                {
+                    return null;
+                }
+            },
+            _time,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<long> ReadHeadSeqAsync(CancellationToken cancellationToken)
     {
-        INatsJSStream stream = await _mesh.JetStream.GetStreamAsync(_mesh.Names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        INatsJSStream stream = await NatsMesh.RetryThroughFailoverAsync(
+            ct => _mesh.JetStream.GetStreamAsync(_mesh.Names.Stream, cancellationToken: ct),
+            _time,
+            cancellationToken).ConfigureAwait(false);
         return checked((long)stream.Info.State.LastSeq);
     }
 

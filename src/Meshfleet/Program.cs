@@ -23,6 +23,13 @@ catch (SettingsException ex)
 string command = rest.Count > 0 ? rest[0] : string.Empty;
 List<string> commandArgs = rest.Skip(1).ToList();
 
+// These commands open the SQLite file directly; with NATS they would silently work on the wrong store.
+if (settings.NatsUrl is not null && command is "export" or "import" or "inbox" or "agent-key" or "rotate-token" or "doctor")
+{
+    Console.Error.WriteLine($"meshfleet: '{command}' works on the SQLite store only for now, and MESHFLEET_NATS_URL selects the NATS backend. Use the MCP tools through a running process, or unset MESHFLEET_NATS_URL for a SQLite store (docs/nats.md).");
+    return 2;
+}
+
 // Every command fails the same way on a store or file it cannot use: one line that says what and where, no stack trace.
 try
 {

@@ -29,6 +29,9 @@ public sealed class NatsServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The server's name in its cluster (what a stream's leader is reported as).</summary>
+    public string Name => _arguments[Array.IndexOf(_arguments, "--server_name") + 1];
+
     public string Url => $"nats://127.0.0.1:{Port}";
 
     /// <summary>The server's JetStream store directory.</summary>
