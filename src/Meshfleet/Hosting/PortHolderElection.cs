@@ -159,17 +159,22 @@ internal sealed partial class PortHolderElection : IHostedService, IDisposable
             LogDashboard(_logger, _locator.BaseUrl + "/");
         }
 
-        while (await DelayAsync(_periods.ProtectionCheck, cancellationToken).ConfigureAwait(false))
+        bool steppedDown = false;
+        while (!steppedDown && await DelayAsync(_periods.ProtectionCheck, cancellationToken).ConfigureAwait(false))
         {
             if (await StepDownReasonAsync(cancellationToken).ConfigureAwait(false) is { } refusal)
             {
                 LogSteppingDown(_logger, refusal);
-                break;
+                steppedDown = true;
             }
         }
 
         _locator.LeftPort();
-        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+
+        // On shutdown the app's ApplicationStopping has already ended the streams and long polls: give the rest a grace.
+        // Stepping down, the process may no longer serve this store, so its open streams are cut at once (their clients
+        // resume from Last-Event-ID on the new port holder).
+        using var grace = new CancellationTokenSource(steppedDown ? TimeSpan.Zero : TimeSpan.FromSeconds(5));
         await server.StopAsync(grace.Token).ConfigureAwait(false);
         server.Dispose();
     }
