@@ -1,8 +1,22 @@
+using Meshfleet.Core.Delivery;
+using Meshfleet.Core.Messaging;
+using Meshfleet.Core.Streaming;
+using Meshfleet.Storage.Sqlite;
+
 namespace Meshfleet.Configuration;
 
-/// <summary>Every setting of a Meshfleet process, resolved from defaults, <c>MESHFLEET_*</c> variables and CLI flags.</summary>
+/// <summary>
+/// Every setting of a Meshfleet process, resolved from defaults, <c>MESHFLEET_*</c> variables and CLI flags
+/// (<see cref="SettingsCatalog"/>). A setting that configures a feature's options type takes its default from that type,
+/// so each default is written once; <see cref="SettingsCatalog"/> prints these values in --help. The feature options are
+/// bound here (<see cref="Streams"/>, <see cref="Limits"/>, <see cref="Retry"/>, <see cref="SqliteStore"/>).
+/// </summary>
 public sealed record MeshfleetSettings
 {
+    private static readonly StreamHubOptions StreamDefaults = new();
+    private static readonly RetryPolicy RetryDefaults = new();
+    private static readonly SqliteStoreOptions SqliteDefaults = new() { Path = string.Empty };
+
     public string SseHost { get; init; } = "127.0.0.1";
 
     public int SsePort { get; init; } = 13579;
@@ -11,31 +25,32 @@ public sealed record MeshfleetSettings
 
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(30);
 
-    public int MaxStreamsPerAgent { get; init; } = 5;
+    public int MaxStreamsPerAgent { get; init; } = StreamDefaults.MaxStreamsPerAgent;
 
-    public int SubscriberBuffer { get; init; } = 1024;
+    public int SubscriberBuffer { get; init; } = StreamDefaults.SubscriberBuffer;
 
-    public long SubscriberBufferBytes { get; init; } = 1024 * 1024;
+    public long SubscriberBufferBytes { get; init; } = StreamDefaults.SubscriberBufferBytes;
 
-    public int MaxStreams { get; init; } = 20_000;
+    public int MaxStreams { get; init; } = StreamDefaults.MaxStreams;
 
-    public int MaxPayloadBytes { get; init; } = 256 * 1024;
+    public int MaxPayloadBytes { get; init; } = MeshLimits.DefaultMaxPayloadBytes;
 
     public long MaxRequestBytes { get; init; } = 4 * 1024 * 1024;
 
     public bool SyncEveryCommit { get; init; }
 
-    public TimeSpan AckBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan AckBaseDelay { get; init; } = RetryDefaults.BaseDelay;
 
-    public int AckMaxAttempts { get; init; } = 6;
+    public int AckMaxAttempts { get; init; } = RetryDefaults.MaxAttempts;
 
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan PollInterval { get; init; } = SqliteDefaults.PollInterval;
 
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     public string? Token { get; init; }
 
-    public string LogLevel { get; init; } = "information";
+    /// <summary>The least severe level logged (<c>MESHFLEET_LOG_LEVEL</c>), parsed once by <see cref="SettingsCatalog"/>.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
     /// <summary>The agent this process is bound to (<c>MESHFLEET_AGENT_ID</c> / <c>--agent</c>), or null when unbound.</summary>
     public string? AgentId { get; init; }
@@ -86,6 +101,24 @@ public sealed record MeshfleetSettings
     public string? NatsCertFile { get; init; }
 
     public string? NatsKeyFile { get; init; }
+
+    /// <summary>The stream fan-out's options (<c>MESHFLEET_MAX_STREAMS*</c>, <c>MESHFLEET_SUBSCRIBER_BUFFER*</c>).</summary>
+    public StreamHubOptions Streams => new()
+    {
+        MaxStreamsPerAgent = MaxStreamsPerAgent,
+        MaxStreams = MaxStreams,
+        SubscriberBuffer = SubscriberBuffer,
+        SubscriberBufferBytes = SubscriberBufferBytes,
+    };
+
+    /// <summary>The limits checked at every transport (<c>MESHFLEET_MAX_PAYLOAD_BYTES</c>).</summary>
+    public MeshLimits Limits => new() { MaxPayloadBytes = MaxPayloadBytes };
+
+    /// <summary>The ack redelivery schedule (<c>MESHFLEET_ACK_BASE_MS</c>, <c>MESHFLEET_ACK_MAX_ATTEMPTS</c>).</summary>
+    public RetryPolicy Retry => new() { BaseDelay = AckBaseDelay, MaxAttempts = AckMaxAttempts };
+
+    /// <summary>The SQLite file's options (<c>MESHFLEET_DB</c>, <c>MESHFLEET_DURABILITY</c>, <c>MESHFLEET_POLL_MS</c>).</summary>
+    public SqliteStoreOptions SqliteStore => new() { Path = DatabasePath, SyncEveryCommit = SyncEveryCommit, PollInterval = PollInterval };
 
     /// <summary>True when the listener is reachable only from this machine.</summary>
     public bool BindsLoopbackOnly => System.Net.IPAddress.TryParse(SseHost, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address);

@@ -9,35 +9,38 @@ namespace Meshfleet.Configuration;
 /// </summary>
 internal static class SettingsCatalog
 {
+    /// <summary>The defaults --help prints: read from the settings record, which takes them from the feature options.</summary>
+    private static readonly MeshfleetSettings Defaults = new() { DatabasePath = string.Empty };
+
     public static readonly IReadOnlyList<SettingDefinition> All =
     [
-        new("MESHFLEET_SSE_HOST", "--sse-host", "127.0.0.1", "Address the HTTP listener (SSE, /healthz, /mcp) binds.",
+        new("MESHFLEET_SSE_HOST", "--sse-host", Defaults.SseHost, "Address the HTTP listener (SSE, /healthz, /mcp) binds.",
             (s, v) => s with { SseHost = Host(v) }),
-        new("MESHFLEET_SSE_PORT", "--sse-port", "13579", "Port of the HTTP listener; 0 picks a free port.",
+        new("MESHFLEET_SSE_PORT", "--sse-port", Text(Defaults.SsePort), "Port of the HTTP listener; 0 picks a free port.",
             (s, v) => s with { SsePort = Int(v, "MESHFLEET_SSE_PORT", "--sse-port", 0, 65535) }),
         new("MESHFLEET_DB", "--db", "$XDG_DATA_HOME/meshfleet/meshfleet.db", "SQLite database file of the mesh.",
             (s, v) => s with { DatabasePath = NonEmpty(v, "MESHFLEET_DB", "--db") }),
         new("MESHFLEET_DURABILITY", "--durability", "normal", "'normal': commits survive any process crash; 'full': fsync every commit, survives power loss.",
             (s, v) => s with { SyncEveryCommit = Durability(v) }),
-        new("MESHFLEET_HEARTBEAT_SECONDS", "--heartbeat-seconds", "30", "Seconds between ': heartbeat' comments on an idle stream.",
+        new("MESHFLEET_HEARTBEAT_SECONDS", "--heartbeat-seconds", Text(Defaults.Heartbeat.TotalSeconds), "Seconds between ': heartbeat' comments on an idle stream.",
             (s, v) => s with { Heartbeat = TimeSpan.FromSeconds(Int(v, "MESHFLEET_HEARTBEAT_SECONDS", "--heartbeat-seconds", 1, 3600)) }),
-        new("MESHFLEET_MAX_STREAMS_PER_AGENT", "--max-streams-per-agent", "5", "Concurrent SSE streams one agent may hold; the next gets 429.",
+        new("MESHFLEET_MAX_STREAMS_PER_AGENT", "--max-streams-per-agent", Text(Defaults.MaxStreamsPerAgent), "Concurrent SSE streams one agent may hold; the next gets 429.",
             (s, v) => s with { MaxStreamsPerAgent = Int(v, "MESHFLEET_MAX_STREAMS_PER_AGENT", "--max-streams-per-agent", 1, 1000) }),
-        new("MESHFLEET_SUBSCRIBER_BUFFER", "--subscriber-buffer", "1024", "Messages buffered per stream before a slow reader is dropped.",
+        new("MESHFLEET_SUBSCRIBER_BUFFER", "--subscriber-buffer", Text(Defaults.SubscriberBuffer), "Messages buffered per stream before a slow reader is dropped.",
             (s, v) => s with { SubscriberBuffer = Int(v, "MESHFLEET_SUBSCRIBER_BUFFER", "--subscriber-buffer", 1, 1_000_000) }),
-        new("MESHFLEET_SUBSCRIBER_BUFFER_BYTES", "--subscriber-buffer-bytes", "1048576", "Bytes buffered per stream before a slow reader is dropped and its connection closed (one message always fits).",
+        new("MESHFLEET_SUBSCRIBER_BUFFER_BYTES", "--subscriber-buffer-bytes", Text(Defaults.SubscriberBufferBytes), "Bytes buffered per stream before a slow reader is dropped and its connection closed (one message always fits).",
             (s, v) => s with { SubscriberBufferBytes = Int(v, "MESHFLEET_SUBSCRIBER_BUFFER_BYTES", "--subscriber-buffer-bytes", 4096, 1024 * 1024 * 1024) }),
-        new("MESHFLEET_MAX_STREAMS", "--max-streams", "20000", "Concurrent SSE streams over all agents; the next gets 503.",
+        new("MESHFLEET_MAX_STREAMS", "--max-streams", Text(Defaults.MaxStreams), "Concurrent SSE streams over all agents; the next gets 503.",
             (s, v) => s with { MaxStreams = Int(v, "MESHFLEET_MAX_STREAMS", "--max-streams", 1, 1_000_000) }),
-        new("MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", "262144", "Largest message payload, in UTF-8 bytes.",
+        new("MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", Text(Defaults.MaxPayloadBytes), "Largest message payload, in UTF-8 bytes.",
             (s, v) => s with { MaxPayloadBytes = Int(v, "MESHFLEET_MAX_PAYLOAD_BYTES", "--max-payload-bytes", 1, 64 * 1024 * 1024) }),
-        new("MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", "4194304", "Largest HTTP request body on /mcp and POST /inbox/{agent_id}/messages; larger ones get 413.",
+        new("MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", Text(Defaults.MaxRequestBytes), "Largest HTTP request body on /mcp and POST /inbox/{agent_id}/messages; larger ones get 413.",
             (s, v) => s with { MaxRequestBytes = Int(v, "MESHFLEET_MAX_REQUEST_BYTES", "--max-request-bytes", 1024, 256 * 1024 * 1024) }),
-        new("MESHFLEET_ACK_BASE_MS", "--ack-base-ms", "1000", "First redelivery delay of a requires_ack message; doubles each attempt (capped at 60 s).",
+        new("MESHFLEET_ACK_BASE_MS", "--ack-base-ms", Text(Defaults.AckBaseDelay.TotalMilliseconds), "First redelivery delay of a requires_ack message; doubles each attempt (capped at 60 s).",
             (s, v) => s with { AckBaseDelay = TimeSpan.FromMilliseconds(Int(v, "MESHFLEET_ACK_BASE_MS", "--ack-base-ms", 10, 600_000)) }),
-        new("MESHFLEET_ACK_MAX_ATTEMPTS", "--ack-max-attempts", "6", "Redeliveries before a requires_ack message is dead-lettered.",
+        new("MESHFLEET_ACK_MAX_ATTEMPTS", "--ack-max-attempts", Text(Defaults.AckMaxAttempts), "Redeliveries before a requires_ack message is dead-lettered.",
             (s, v) => s with { AckMaxAttempts = Int(v, "MESHFLEET_ACK_MAX_ATTEMPTS", "--ack-max-attempts", 1, 100) }),
-        new("MESHFLEET_POLL_MS", "--poll-ms", "250", "Milliseconds between store checks when no wake-up arrives (safety net for other processes' sends).",
+        new("MESHFLEET_POLL_MS", "--poll-ms", Text(Defaults.PollInterval.TotalMilliseconds), "Milliseconds between store checks when no wake-up arrives (safety net for other processes' sends).",
             (s, v) => s with { PollInterval = TimeSpan.FromMilliseconds(Int(v, "MESHFLEET_POLL_MS", "--poll-ms", 5, 60_000)) }),
         new("MESHFLEET_ALLOWED_HOSTS", "--allowed-hosts", "(loopback names)", "Comma-separated extra host names accepted in Host and Origin headers.",
             (s, v) => s with { AllowedHosts = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
@@ -49,9 +52,9 @@ internal static class SettingsCatalog
             (s, v) => s with { AgentKey = string.IsNullOrEmpty(v) ? null : v.Trim() }),
         new("MESHFLEET_AGENT_IDENTITY", "--agent-identity", "on with a token", "on: agents prove who they are with the key register_agent returns, and may act only as themselves; off: any caller may act as any agent.",
             (s, v) => s with { AgentIdentity = OnOff(v, "MESHFLEET_AGENT_IDENTITY", "--agent-identity") }),
-        new("MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", "60", "When a bound session starts, it is woken with its agent's messages from this far back that nobody read or was woken with yet (at most 50); 0: only new ones.",
+        new("MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", Text(Defaults.WakeBacklog.TotalMinutes), "When a bound session starts, it is woken with its agent's messages from this far back that nobody read or was woken with yet (at most 50); 0: only new ones.",
             (s, v) => s with { WakeBacklog = TimeSpan.FromMinutes(Int(v, "MESHFLEET_WAKE_BACKLOG_MINUTES", "--wake-backlog-minutes", 0, 525_600)) }),
-        new("MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", "50", "Longest a single tool call waits (get_inbox wait_seconds, ask) before it returns how to keep waiting; keep it below your client's tool timeout.",
+        new("MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", Text(Defaults.MaxWait.TotalSeconds), "Longest a single tool call waits (get_inbox wait_seconds, ask) before it returns how to keep waiting; keep it below your client's tool timeout.",
             (s, v) => s with { MaxWait = TimeSpan.FromSeconds(Int(v, "MESHFLEET_MAX_WAIT_SECONDS", "--max-wait-seconds", 1, 3600)) }),
         new("MESHFLEET_EMBEDDING_MODEL", "--embedding-model", "(built-in all-MiniLM-L6-v2)", "Routing model: an ONNX sentence model (a .onnx file, or a folder with model.onnx) with its vocab.txt beside it; with MESHFLEET_EMBEDDING_URL, the model name there.",
             (s, v) => s with { EmbeddingModel = string.IsNullOrEmpty(v) ? null : v }),
@@ -59,9 +62,9 @@ internal static class SettingsCatalog
             (s, v) => s with { EmbeddingUrl = string.IsNullOrEmpty(v) ? null : HttpUrl(v) }),
         new("MESHFLEET_NATS_URL", "--nats-url", "(none: SQLite)", "NATS server(s) with JetStream holding the mesh, e.g. nats://10.0.0.5:4222 (comma-separated for a cluster); every process on any machine pointed at it serves one mesh (docs/nats.md).",
             (s, v) => s with { NatsUrl = string.IsNullOrEmpty(v) ? null : NatsUrl(v) }),
-        new("MESHFLEET_NATS_MESH", "--nats-mesh", "default", "The mesh's name on the NATS server (letters, digits, '-', '_'): its stream and buckets carry it, so several meshes can share a server.",
+        new("MESHFLEET_NATS_MESH", "--nats-mesh", Defaults.NatsMesh, "The mesh's name on the NATS server (letters, digits, '-', '_'): its stream and buckets carry it, so several meshes can share a server.",
             (s, v) => s with { NatsMesh = NatsName(v) }),
-        new("MESHFLEET_NATS_REPLICAS", "--nats-replicas", "1", "Replicas of the mesh's stream and buckets when a process creates them; 3 on a 3-node cluster survives losing a server.",
+        new("MESHFLEET_NATS_REPLICAS", "--nats-replicas", Text(Defaults.NatsReplicas), "Replicas of the mesh's stream and buckets when a process creates them; 3 on a 3-node cluster survives losing a server.",
             (s, v) => s with { NatsReplicas = Int(v, "MESHFLEET_NATS_REPLICAS", "--nats-replicas", 1, 5) }),
         new("MESHFLEET_NATS_CREDS", "--nats-creds", "(none)", "A NATS credentials file (user JWT and NKey seed).",
             (s, v) => s with { NatsCredentialsFile = ExistingFile(v, "MESHFLEET_NATS_CREDS", "--nats-creds") }),
@@ -77,9 +80,11 @@ internal static class SettingsCatalog
             (s, v) => s with { NatsCertFile = ExistingFile(v, "MESHFLEET_NATS_CERT", "--nats-cert") }),
         new("MESHFLEET_NATS_KEY", "--nats-key", "(none)", "The client certificate's private key (PEM).",
             (s, v) => s with { NatsKeyFile = ExistingFile(v, "MESHFLEET_NATS_KEY", "--nats-key") }),
-        new("MESHFLEET_LOG_LEVEL", "--log-level", "information", "trace, debug, information, warning, error or none (logs go to stderr).",
+        new("MESHFLEET_LOG_LEVEL", "--log-level", Defaults.LogLevel.ToString().ToLowerInvariant(), "trace, debug, information, warning, error or none (logs go to stderr).",
             (s, v) => s with { LogLevel = LogLevel(v) }),
     ];
+
+    private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Resolves settings: defaults, then variables, then flags. Returns the arguments that are not settings.</summary>
     public static MeshfleetSettings Resolve(IReadOnlyList<string> args, Func<string, string?> environment, out List<string> rest)
@@ -285,11 +290,15 @@ internal static class SettingsCatalog
         _ => throw new SettingsException($"MESHFLEET_DURABILITY / --durability is '{value}'; use 'normal' (survives process crashes) or 'full' (fsync every commit, survives power loss)."),
     };
 
-    private static string LogLevel(string value)
+    private static Microsoft.Extensions.Logging.LogLevel LogLevel(string value) => value.ToLowerInvariant() switch
     {
-        string level = value.ToLowerInvariant();
-        return level is "trace" or "debug" or "information" or "warning" or "error" or "critical" or "none"
-            ? level
-            : throw new SettingsException($"MESHFLEET_LOG_LEVEL / --log-level is '{value}'; use trace, debug, information, warning, error or none.");
-    }
+        "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
+        "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+        "information" => Microsoft.Extensions.Logging.LogLevel.Information,
+        "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
+        "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+        "critical" => Microsoft.Extensions.Logging.LogLevel.Critical,
+        "none" => Microsoft.Extensions.Logging.LogLevel.None,
+        _ => throw new SettingsException($"MESHFLEET_LOG_LEVEL / --log-level is '{value}'; use trace, debug, information, warning, error or none."),
+    };
 }

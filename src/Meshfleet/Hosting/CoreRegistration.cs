@@ -13,16 +13,10 @@ internal static class CoreRegistration
 {
     public static IServiceCollection AddMeshfleetCore(this IServiceCollection services, MeshfleetSettings settings)
     {
-        services.AddSingleton(new StreamHubOptions
-        {
-            MaxStreamsPerAgent = settings.MaxStreamsPerAgent,
-            MaxStreams = settings.MaxStreams,
-            SubscriberBuffer = settings.SubscriberBuffer,
-            SubscriberBufferBytes = settings.SubscriberBufferBytes,
-        });
+        services.AddSingleton(settings.Streams);
         services.AddSingleton<StreamHub>();
-        services.AddSingleton(new MeshLimits { MaxPayloadBytes = settings.MaxPayloadBytes });
-        services.AddSingleton(new RetryPolicy { BaseDelay = settings.AckBaseDelay, MaxAttempts = settings.AckMaxAttempts });
+        services.AddSingleton(settings.Limits);
+        services.AddSingleton(settings.Retry);
         services.AddSingleton<Mesh>();
         services.AddSingleton<AgentRegistry>();
         services.AddSingleton<Questions>();

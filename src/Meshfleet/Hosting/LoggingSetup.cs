@@ -16,21 +16,10 @@ internal static class LoggingSetup
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        logging.SetMinimumLevel(Parse(settings.LogLevel));
+        logging.SetMinimumLevel(settings.LogLevel);
 
         // Framework categories log request details (and MCP arguments) at information level: keep them quiet.
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
     }
-
-    private static LogLevel Parse(string level) => level switch
-    {
-        "trace" => LogLevel.Trace,
-        "debug" => LogLevel.Debug,
-        "warning" => LogLevel.Warning,
-        "error" => LogLevel.Error,
-        "critical" => LogLevel.Critical,
-        "none" => LogLevel.None,
-        _ => LogLevel.Information,
-    };
 }

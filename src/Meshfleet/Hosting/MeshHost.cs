@@ -1,20 +1,25 @@
 using Meshfleet.Configuration;
 using Meshfleet.Core.Storage;
 using Meshfleet.Embeddings;
+using Meshfleet.Http;
 using Meshfleet.Identity;
 using Meshfleet.Mcp;
 using Meshfleet.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Meshfleet.Hosting;
 
-/// <summary>Wires a Meshfleet process: store, hub, pump, tools, and the MCP transport of its mode.</summary>
+/// <summary>
+/// Wires a Meshfleet process as one <see cref="WebApplication"/>: store, core, tools, the MCP transport of its mode, the
+/// HTTP surface, and one hosted service per job (delivery pump, port holder election, periodic duties).
+/// </summary>
 internal static class MeshHost
 {
     public static IHost Build(MeshfleetSettings settings, ServeMode mode)
     {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         LoggingSetup.Configure(builder.Logging, settings);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -33,9 +38,7 @@ internal static class MeshHost
             }
             else
             {
-                builder.Services.AddMeshfleetSqlite(SqliteMessageStore.Open(
-                    new SqliteStoreOptions { Path = settings.DatabasePath, SyncEveryCommit = settings.SyncEveryCommit, PollInterval = settings.PollInterval },
-                    TimeProvider.System));
+                builder.Services.AddMeshfleetSqlite(SqliteMessageStore.Open(settings.SqliteStore, TimeProvider.System));
                 builder.Services.AddHostedService<StoreBanner>();
             }
         }
@@ -47,14 +50,21 @@ internal static class MeshHost
         }
 
         builder.Services.AddMeshfleetCore(settings);
-        builder.Services.AddSingleton<HubLocator>();
+        builder.Services.AddSingleton<PortHolderLocator>();
         builder.Services.AddSingleton<StoreProtection>();
         builder.Services.AddSingleton<DutyLease>();
         // Constructing the embedder loads nothing: the model loads on the first routing call, off the start-up path.
         builder.Services.AddSingleton(_ => EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl));
         builder.Services.AddSingleton<AgentIdentity>();
         builder.Services.AddSingleton<ToolCatalog>();
-        builder.Services.AddHostedService<HubService>();
+        builder.Services.AddSingleton(new DutyPeriods());
+        builder.AddHttpSurface(mode.ServeMcpOverHttp, settings.AgentId);
+
+        // Started in this order, stopped in reverse: the duties stop (and give the duty lease up) before the port is
+        // released, and the pump last, after the streams it feeds.
+        builder.Services.AddHostedService<DeliveryPumpService>();
+        builder.Services.AddHostedService<PortHolderElection>();
+        builder.Services.AddHostedService<PeriodicDuties>();
         if (!mode.ServeMcpOverHttp)
         {
             // Our own stdin wrapper rather than WithStdioServerTransport: the end of input must also cancel pending waits.
@@ -72,6 +82,8 @@ internal static class MeshHost
             }
         }
 
-        return builder.Build();
+        WebApplication app = builder.Build();
+        app.MapHttpSurface(mode.ServeMcpOverHttp);
+        return app;
     }
 }

@@ -10,11 +10,10 @@ namespace Meshfleet.Hosting;
 
 /// <summary>
 /// SQLite's cross-process change signal, registered only with the SQLite backend (it needs one because a SQLite file
-/// tells nobody about a commit). A process that is not the hub sends one UDP datagram to the hub's port on loopback
-/// after each commit, and the hub wakes its tail. While a call here waits for mail (long poll, ask) and another process
-/// holds the hub, the tail looks every few milliseconds, since sends from other processes wake only the hub; the process
-/// holding the port never polls for waiters. A lost
-/// datagram costs latency, never a message: the tail's own poll (250 ms by default) still finds it.
+/// tells nobody about a commit). A process that is not the port holder sends one UDP datagram to the HTTP port on
+/// loopback after each commit, and the port holder wakes its tail. While a call here waits for mail (long poll, ask) and
+/// another process holds the port, the tail looks every few milliseconds, since sends from other processes wake only
+/// the port holder; the process holding the port never polls for waiters. A lost datagram costs latency, never a message: the tail's own poll (250 ms by default) still finds it.
 /// </summary>
 internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
 {
@@ -23,7 +22,7 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
     private readonly SqliteMessageStore _store;
     private readonly Mesh _mesh;
     private readonly StreamHub _hub;
-    private readonly HubLocator _locator;
+    private readonly PortHolderLocator _locator;
     private readonly ILogger<SqliteChangeSignal> _logger;
     private readonly Socket _sender = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly CancellationTokenSource _stopping = new();
@@ -33,7 +32,7 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
     private Task _receiver = Task.CompletedTask;
     private Task _boostLoop = Task.CompletedTask;
 
-    public SqliteChangeSignal(SqliteMessageStore store, Mesh mesh, StreamHub hub, HubLocator locator, ILogger<SqliteChangeSignal> logger)
+    public SqliteChangeSignal(SqliteMessageStore store, Mesh mesh, StreamHub hub, PortHolderLocator locator, ILogger<SqliteChangeSignal> logger)
     {
         _store = store;
         _mesh = mesh;
@@ -46,7 +45,7 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
     {
         _mesh.Appended += OnAppended;
         _hub.WaitersChanged += OnWaitersChanged;
-        _locator.HubChanged += OnHubChanged;
+        _locator.PortHolderChanged += OnPortHolderChanged;
         _boostLoop = Task.Run(() => BoostWaitersAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -55,7 +54,7 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
     {
         _mesh.Appended -= OnAppended;
         _hub.WaitersChanged -= OnWaitersChanged;
-        _locator.HubChanged -= OnHubChanged;
+        _locator.PortHolderChanged -= OnPortHolderChanged;
         await _stopping.CancelAsync().ConfigureAwait(false);
         Task receiver;
         lock (_receiverLock)
@@ -77,13 +76,13 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
 
     private void OnAppended(MeshMessage message)
     {
-        if (!_locator.IsHub)
+        if (!_locator.IsPortHolder)
         {
             Send(_locator.WakePort);
         }
     }
 
-    /// <summary>Tells the hub on <paramref name="port"/> to look at the store now.</summary>
+    /// <summary>Tells the port holder on <paramref name="port"/> to look at the store now.</summary>
     private void Send(int port)
     {
         try
@@ -92,12 +91,12 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
         }
         catch (SocketException)
         {
-            // No hub is listening (it is changing hands): the new hub starts from the store, so nothing is missed.
+            // No port holder is listening (it is changing hands): the new port holder starts from the store, so nothing is missed.
         }
     }
 
-    /// <summary>Receives wake-ups on the port this process holds, from when it became the hub until it leaves the role.</summary>
-    private void OnHubChanged()
+    /// <summary>Receives wake-ups on the port this process holds, from when it takes the port until it leaves it.</summary>
+    private void OnPortHolderChanged()
     {
         OnWaitersChanged();
         lock (_receiverLock)
@@ -169,7 +168,7 @@ internal sealed partial class SqliteChangeSignal : IHostedService, IDisposable
                 await _waitersChanged.WaitAsync(cancellationToken).ConfigureAwait(false);
                 // The port holder needs no poll: its own sends and every other process's datagram wake its tail, and
                 // the tail hands each reply to its waiter. Losing the port releases the semaphore, so polling resumes.
-                while (_hub.HasWaiters && !_locator.IsHub)
+                while (_hub.HasWaiters && !_locator.IsPortHolder)
                 {
                     await Task.Delay(WaiterPoll, cancellationToken).ConfigureAwait(false);
                     _store.NotifyExternalAppend();

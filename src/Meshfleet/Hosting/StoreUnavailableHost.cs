@@ -54,7 +54,7 @@ internal static class StoreUnavailableHost
         var hub = new StreamHub(new StreamHubOptions());
         var mesh = new Mesh(store, store, store, hub, new MeshLimits(), new RetryPolicy(), TimeProvider.System);
         var agents = new AgentRegistry(store, hub, TimeProvider.System);
-        using var locator = new HubLocator(settings, store);
+        using var locator = new PortHolderLocator(settings, store);
         var router = new AgentRouter(agents, store, EmbedderFactory.Create(settings.EmbeddingModel, settings.EmbeddingUrl), store, new RoutingOptions(), TimeProvider.System);
         return new ToolCatalog(mesh, agents, new Questions(mesh, agents, hub), router, locator, settings, new AgentIdentity(settings, store, TimeProvider.System), NullLogger<ToolCatalog>.Instance).Definitions;
     }

@@ -35,13 +35,13 @@ internal sealed partial class ToolCatalog
     private readonly AgentRegistry _registry;
     private readonly Questions _questions;
     private readonly AgentRouter _router;
-    private readonly HubLocator _locator;
+    private readonly PortHolderLocator _locator;
     private readonly MeshfleetSettings _settings;
     private readonly ILogger<ToolCatalog> _logger;
     private readonly Dictionary<string, MeshTool> _tools;
     private readonly AgentIdentity _identity;
 
-    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, AgentRouter router, HubLocator locator, MeshfleetSettings settings, AgentIdentity identity, ILogger<ToolCatalog> logger)
+    public ToolCatalog(Mesh mesh, AgentRegistry registry, Questions questions, AgentRouter router, PortHolderLocator locator, MeshfleetSettings settings, AgentIdentity identity, ILogger<ToolCatalog> logger)
     {
         _mesh = mesh;
         _registry = registry;

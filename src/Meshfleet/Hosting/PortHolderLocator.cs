@@ -7,59 +7,60 @@ using Meshfleet.Mcp;
 namespace Meshfleet.Hosting;
 
 /// <summary>
-/// Knows where this mesh's push hub is: this process when it holds the HTTP port, else whichever Meshfleet process does
-/// (confirmed by its store id, so a stream URL never points at another mesh).
+/// Knows where this mesh's port holder is (the process serving the HTTP port: streams, dashboard, and in <c>serve</c>
+/// mode /mcp): this process when it holds the port, else whichever Meshfleet process does (confirmed by its store id, so
+/// a stream URL never points at another mesh). <see cref="PortHolderElection"/> updates it.
 /// </summary>
-internal sealed class HubLocator : IDisposable
+internal sealed class PortHolderLocator : IDisposable
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private readonly MeshfleetSettings _settings;
     private readonly IMessageLog _store;
     private readonly HttpClient _http = new() { Timeout = ProbeTimeout };
-    private volatile string? _hubBaseUrl;
+    private volatile string? _baseUrl;
 
-    public HubLocator(MeshfleetSettings settings, IMessageLog store)
+    public PortHolderLocator(MeshfleetSettings settings, IMessageLog store)
     {
         _settings = settings;
         _store = store;
     }
 
     /// <summary>True while this process holds the HTTP port and serves streams.</summary>
-    public bool IsHub => _hubBaseUrl is not null;
+    public bool IsPortHolder => _baseUrl is not null;
 
-    /// <summary>This process's own stream base URL while it is the hub.</summary>
-    public string? HubBaseUrl => _hubBaseUrl;
+    /// <summary>This process's own stream base URL while it holds the port.</summary>
+    public string? BaseUrl => _baseUrl;
 
     /// <summary>Why this process may not serve the store over HTTP (it is token-protected), or null.</summary>
     public string? Refusal { get; internal set; }
 
-    /// <summary>The port the listener is bound to, once this process is the hub.</summary>
+    /// <summary>The port the listener is bound to, while this process holds the port.</summary>
     public int? BoundPort { get; private set; }
 
     /// <summary>The configured port other processes are reached on.</summary>
     public int WakePort => BoundPort ?? _settings.SsePort;
 
-    /// <summary>Raised after this process became the hub or left the role (a backend's change signal follows it).</summary>
-    public event Action? HubChanged;
+    /// <summary>Raised after this process took the port or left it (a backend's change signal follows it).</summary>
+    public event Action? PortHolderChanged;
 
-    internal void BecameHub(int port)
+    internal void TookPort(int port)
     {
         BoundPort = port;
-        _hubBaseUrl = _settings.BaseUrlFor(port);
-        HubChanged?.Invoke();
+        _baseUrl = _settings.BaseUrlFor(port);
+        PortHolderChanged?.Invoke();
     }
 
-    internal void LeftHub()
+    internal void LeftPort()
     {
-        _hubBaseUrl = null;
+        _baseUrl = null;
         BoundPort = null;
-        HubChanged?.Invoke();
+        PortHolderChanged?.Invoke();
     }
 
-    /// <summary>The base URL of the hub serving this mesh's streams, or an explanation of why there is none.</summary>
+    /// <summary>The base URL of the port holder serving this mesh's streams, or an explanation of why there is none.</summary>
     public async ValueTask<string> ResolveStreamBaseAsync(CancellationToken cancellationToken)
     {
-        string? local = _hubBaseUrl;
+        string? local = _baseUrl;
         if (local is not null)
         {
             return local;
@@ -80,7 +81,7 @@ internal sealed class HubLocator : IDisposable
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
         {
             throw new StreamUnavailableException(
-                $"No live stream right now: port {_settings.SsePort} is held by a program that is not a Meshfleet hub, or the hub is restarting. " +
+                $"No live stream right now: port {_settings.SsePort} is held by a program that is not a Meshfleet hub, or the port holder is restarting. " +
                 "Poll get_inbox meanwhile (nothing is lost), retry in a second, or give this mesh its own port with MESHFLEET_SSE_PORT.");
         }
 
