@@ -170,7 +170,7 @@ public sealed class NatsMesh : IAsyncDisposable
                 await CreateAllAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is NatsJSApiNoResponseException or NatsJSApiException { Error.Code: 503 })
+            catch (Exception ex) when (IsFailover(ex))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
             }

@@ -18,10 +18,17 @@ public sealed class NatsMeta : IStoreMeta
 
     /// <inheritdoc />
     public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken) =>
-        (await ReadAsync(key, cancellationToken).ConfigureAwait(false)).Value;
+        (await NatsMesh.RetryThroughFailoverAsync(ct => ReadAsync(key, ct), TimeProvider.System, cancellationToken).ConfigureAwait(false)).Value;
 
     /// <inheritdoc />
-    public async ValueTask<string> GetOrAddAsync(string key, string value, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Runs through a leader election like the stores' calls (a whole cluster restarted answers no request for a few
+    /// seconds, and this is the first call a process makes): a create-only write followed by a read is safe to repeat.
+    /// </remarks>
+    public ValueTask<string> GetOrAddAsync(string key, string value, CancellationToken cancellationToken) =>
+        NatsMesh.RetryThroughFailoverAsync(ct => CreateOrReadAsync(key, value, ct), TimeProvider.System, cancellationToken);
+
+    private async ValueTask<string> CreateOrReadAsync(string key, string value, CancellationToken cancellationToken)
     {
         while (true)
         {
