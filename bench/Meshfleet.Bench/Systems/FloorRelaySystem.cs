@@ -38,7 +38,7 @@ internal sealed class FloorRelaySystem : IMessagingSystem
     }
 
     public ValueTask<IMessageSender> ConnectSenderAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IMessageSender>(new FloorRelaySender(new Uri($"http://127.0.0.1:{_port}/")));
+        ValueTask.FromResult<IMessageSender>(JsonPostSender.FloorRelay(new Uri($"http://127.0.0.1:{_port}/")));
 
     public async ValueTask<IInboxReader> SubscribeAsync(string agentId, CancellationToken cancellationToken) =>
         await SseInboxReader.OpenAsync(_streams, new Uri($"http://127.0.0.1:{_port}/stream/{agentId}"), bearerToken: null, cancellationToken);

@@ -58,7 +58,7 @@ internal sealed class MeshfleetHttpSystem : IMessagingSystem
     }
 
     public async ValueTask<IMessageSender> ConnectSenderAsync(CancellationToken cancellationToken) => _plainApi
-        ? new PlainApiSender(new Uri($"http://127.0.0.1:{_node.Port}/"))
+        ? JsonPostSender.PlainApi(new Uri($"http://127.0.0.1:{_node.Port}/"))
         : new McpToolSender(await ConnectMcpClientAsync(cancellationToken), ownsClient: true);
 
     /// <summary>A new MCP client over Streamable HTTP; the caller disposes it.</summary>
