@@ -125,6 +125,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
     private async Task CommitAppendsAsync()
     {
         var batch = new List<PendingAppend>(MaxGroup);
+        var committed = new List<MeshMessage>(MaxGroup);
         ChannelReader<PendingAppend> reader = _appends.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -134,21 +135,24 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
                 batch.Add(pending);
             }
 
+            committed.Clear();
             await _writeLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                CommitGroup(batch);
+                CommitGroup(batch, committed);
             }
             finally
             {
                 _writeLock.Release();
             }
 
-            _tail.Wake();
+            // The tail (this process's delivery pump) takes these as they are, without reading them back.
+            _tail.HandOver(committed);
         }
     }
 
-    private void CommitGroup(List<PendingAppend> batch)
+    /// <summary>Commits a group; the messages it added (not idempotent repeats) go into <paramref name="committed"/> in seq order.</summary>
+    private void CommitGroup(List<PendingAppend> batch, List<MeshMessage> committed)
     {
         var results = new AppendResult[batch.Count];
         try
@@ -166,7 +170,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             // One bad append must not fail its neighbours: retry each on its own, so only the culprit sees the error.
             foreach (PendingAppend pending in batch)
             {
-                CommitGroup([pending]);
+                CommitGroup([pending], committed);
             }
 
             return;
@@ -179,6 +183,11 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 
         for (int i = 0; i < batch.Count; i++)
         {
+            if (!results[i].Duplicate)
+            {
+                committed.Add(results[i].Message);
+            }
+
             batch[i].Done.TrySetResult(results[i]);
         }
     }
@@ -278,10 +287,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             _writeLock.Release();
         }
 
-        if (messages.Exists(m => !m.Duplicate))
-        {
-            _tail.Wake();
-        }
+        _tail.HandOver([.. messages.Where(m => !m.Duplicate).Select(m => m.Message)]);
 
         return messages;
     }
