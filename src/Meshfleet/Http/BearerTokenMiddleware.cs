@@ -29,13 +29,13 @@ internal sealed class BearerTokenMiddleware
         }
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context) =>
+        (_tokenHash is null && !_identity.Enabled) || context.Request.Path.Equals("/healthz", StringComparison.Ordinal)
+            ? _next(context) // nothing to check: no async frame of ours on every request
+            : CheckAsync(context);
+
+    private async Task CheckAsync(HttpContext context)
     {
-        if (context.Request.Path.Equals("/healthz", StringComparison.Ordinal) || (_tokenHash is null && !_identity.Enabled))
-        {
-            await _next(context);
-            return;
-        }
 
         // Reading an inbox (its stream, or a page of it) is the agent's own business; posting into one is the sender's,
         // which the endpoint checks against from_agent_id.
