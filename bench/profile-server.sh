@@ -3,7 +3,8 @@
 # CPU-sampling trace (dotnet-trace collect-linux). Used for the "why" sections of BENCHMARKS.md.
 #   bench/profile-server.sh out/meshfleet "--only throughput --systems meshfleet-http" 14 6
 # args: binary, bench arguments, seconds to wait before attaching, seconds to record. Output in $PROFILE_DIR (/tmp/meshfleet-profile).
-# Needs: dotnet tool install -g dotnet-counters dotnet-trace
+# Needs: dotnet tool install -g dotnet-counters dotnet-trace, and a binary published with EventSource on (off by default):
+#   dotnet publish src/Meshfleet -c Release -o out -p:EventSourceSupport=true
 set -euo pipefail
 binary=${1:-out/meshfleet}
 bench_args=${2:---only push --systems meshfleet-http --sends 30000}
