@@ -20,6 +20,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _committer;
     private readonly AppendStatements _statements;
+    private readonly WalCheckpointer _checkpointer;
     private readonly AppendResult[] _groupResults = new AppendResult[MaxGroup];
     private int _disposed;
 
@@ -31,6 +32,16 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         _connectionString = connectionString;
         _writer = writer;
         _statements = new AppendStatements(writer);
+        try
+        {
+            _checkpointer = new WalCheckpointer(connectionString, SynchronousPragma(options), _writeLock);
+        }
+        catch
+        {
+            _statements.Dispose();
+            throw;
+        }
+
         StoreId = storeId;
         Path = options.Path;
         _tail = new CursorTail(ReadAfterAsync, options.PollInterval, time);
@@ -89,7 +100,8 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             writer.Open();
             Execute(writer, "PRAGMA busy_timeout = 10000");
             Execute(writer, "PRAGMA journal_mode = WAL");
-            Execute(writer, options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            Execute(writer, SynchronousPragma(options));
+            Execute(writer, $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterThreshold}");
             if (options.MaxPageCount is { } pages)
             {
                 Execute(writer, $"PRAGMA max_page_count = {pages}");
@@ -130,7 +142,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 
         // Only when nothing else is queued to run either: a caller that appends in a loop would otherwise complete
         // synchronously every time and keep the callers queued behind it from ever sharing a commit.
-        if (Interlocked.Increment(ref _inFlight) == 1 && ThreadPool.PendingWorkItemCount == 0 && _writeLock.Wait(0, CancellationToken.None))
+        if (Interlocked.Increment(ref _inFlight) == 1 && ThreadPool.PendingWorkItemCount == 0 && !_checkpointer.FarBehind && _writeLock.Wait(0, CancellationToken.None))
         {
             return AppendNow(draft);
         }
@@ -199,6 +211,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
                 continue;
             }
 
+            await _checkpointer.WaitUntilCaughtUpAsync().ConfigureAwait(false);
             await _writeLock.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -232,6 +245,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             }
 
             _statements.Commit();
+            _checkpointer.Appended(batch.Count);
         }
         catch (Exception)
         {
@@ -280,6 +294,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             _statements.Begin();
             AppendResult result = AppendInTransaction(draft);
             _statements.Commit();
+            _checkpointer.Appended(1);
             return result;
         }
         catch (SqliteException ex)
@@ -552,6 +567,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 
         _appends.Writer.TryComplete();
         await _committer.ConfigureAwait(false);
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -578,6 +594,9 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         Timestamp: reader.GetInt64(5),
         ThreadId: reader.IsDBNull(6) ? null : reader.GetString(6),
         ReplyTo: reader.IsDBNull(7) ? null : reader.GetString(7));
+
+    private static string SynchronousPragma(SqliteStoreOptions options) =>
+        options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
 
     private static void Execute(SqliteConnection connection, string sql)
     {
