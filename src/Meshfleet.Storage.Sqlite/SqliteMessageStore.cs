@@ -20,7 +20,10 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _committer;
     private readonly AppendStatements _statements;
-    private readonly WalCheckpointer _checkpointer;
+
+    // Null with an fsync per commit: SQLite's own checkpoint then costs little beside the commits' fsyncs, and a second
+    // connection's fsyncs of the same files only got in their way.
+    private readonly WalCheckpointer? _checkpointer;
     private readonly AppendResult[] _groupResults = new AppendResult[MaxGroup];
     private int _disposed;
 
@@ -34,7 +37,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         _statements = new AppendStatements(writer);
         try
         {
-            _checkpointer = new WalCheckpointer(connectionString, SynchronousPragma(options), _writeLock);
+            _checkpointer = options.SyncEveryCommit ? null : new WalCheckpointer(connectionString, SynchronousPragma(options), _writeLock);
         }
         catch
         {
@@ -101,7 +104,10 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             Execute(writer, "PRAGMA busy_timeout = 10000");
             Execute(writer, "PRAGMA journal_mode = WAL");
             Execute(writer, SynchronousPragma(options));
-            Execute(writer, $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterThreshold}");
+            if (!options.SyncEveryCommit)
+            {
+                Execute(writer, $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterThreshold}");
+            }
             if (options.MaxPageCount is { } pages)
             {
                 Execute(writer, $"PRAGMA max_page_count = {pages}");
@@ -142,7 +148,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 
         // Only when nothing else is queued to run either: a caller that appends in a loop would otherwise complete
         // synchronously every time and keep the callers queued behind it from ever sharing a commit.
-        if (Interlocked.Increment(ref _inFlight) == 1 && ThreadPool.PendingWorkItemCount == 0 && !_checkpointer.FarBehind && _writeLock.Wait(0, CancellationToken.None))
+        if (Interlocked.Increment(ref _inFlight) == 1 && ThreadPool.PendingWorkItemCount == 0 && _checkpointer?.FarBehind is not true && _writeLock.Wait(0, CancellationToken.None))
         {
             return AppendNow(draft);
         }
@@ -211,7 +217,11 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
                 continue;
             }
 
-            await _checkpointer.WaitUntilCaughtUpAsync().ConfigureAwait(false);
+            if (_checkpointer is not null)
+            {
+                await _checkpointer.WaitUntilCaughtUpAsync().ConfigureAwait(false);
+            }
+
             await _writeLock.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -245,7 +255,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             }
 
             _statements.Commit();
-            _checkpointer.Appended(batch.Count);
+            _checkpointer?.Appended(batch.Count);
         }
         catch (Exception)
         {
@@ -294,7 +304,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             _statements.Begin();
             AppendResult result = AppendInTransaction(draft);
             _statements.Commit();
-            _checkpointer.Appended(1);
+            _checkpointer?.Appended(1);
             return result;
         }
         catch (SqliteException ex)
@@ -567,7 +577,11 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 
         _appends.Writer.TryComplete();
         await _committer.ConfigureAwait(false);
-        await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        if (_checkpointer is not null)
+        {
+            await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
