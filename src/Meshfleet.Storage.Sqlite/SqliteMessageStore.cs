@@ -19,13 +19,32 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
     private readonly CursorTail _tail;
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _committer;
+    private readonly AppendStatements _statements;
+
+    // Null with an fsync per commit: SQLite's own checkpoint then costs little beside the commits' fsyncs, and a second
+    // connection's fsyncs of the same files only got in their way.
+    private readonly WalCheckpointer? _checkpointer;
+    private readonly AppendResult[] _groupResults = new AppendResult[MaxGroup];
     private int _disposed;
-    private SqliteCommand? _insertMessage;
+
+    // Appends called and not yet answered: an append that finds none in flight may commit on its caller's thread.
+    private int _inFlight;
 
     private SqliteMessageStore(string connectionString, SqliteConnection writer, string storeId, SqliteStoreOptions options, TimeProvider time)
     {
         _connectionString = connectionString;
         _writer = writer;
+        _statements = new AppendStatements(writer);
+        try
+        {
+            _checkpointer = options.SyncEveryCommit ? null : new WalCheckpointer(connectionString, SynchronousPragma(options), _writeLock);
+        }
+        catch
+        {
+            _statements.Dispose();
+            throw;
+        }
+
         StoreId = storeId;
         Path = options.Path;
         _tail = new CursorTail(ReadAfterAsync, options.PollInterval, time);
@@ -84,7 +103,11 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             writer.Open();
             Execute(writer, "PRAGMA busy_timeout = 10000");
             Execute(writer, "PRAGMA journal_mode = WAL");
-            Execute(writer, options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            Execute(writer, SynchronousPragma(options));
+            if (!options.SyncEveryCommit)
+            {
+                Execute(writer, $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterThreshold}");
+            }
             if (options.MaxPageCount is { } pages)
             {
                 Execute(writer, $"PRAGMA max_page_count = {pages}");
@@ -112,14 +135,64 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
     /// <inheritdoc />
     /// <remarks>
     /// Group commit: concurrent appends queue up and the writer commits everything queued in one transaction, so
-    /// throughput grows with concurrency while each caller still returns only after its message is committed.
+    /// throughput grows with concurrency while each caller still returns only after its message is committed. An append
+    /// into an idle store commits at once on the caller's thread: handing it to the committer and the result back cost
+    /// two thread hops, more than the commit itself. With other appends in flight it queues, so that they share a commit.
     /// </remarks>
-    public async ValueTask<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    public ValueTask<AppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
-        var pending = new PendingAppend(draft);
-        ObjectDisposedException.ThrowIf(!_appends.Writer.TryWrite(pending), this);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<AppendResult>(cancellationToken);
+        }
 
-        return await pending.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Only when nothing else is queued to run either: a caller that appends in a loop would otherwise complete
+        // synchronously every time and keep the callers queued behind it from ever sharing a commit.
+        if (Interlocked.Increment(ref _inFlight) == 1 && ThreadPool.PendingWorkItemCount == 0 && _checkpointer?.FarBehind is not true && _writeLock.Wait(0, CancellationToken.None))
+        {
+            return AppendNow(draft);
+        }
+
+        var pending = new PendingAppend(draft);
+        if (!_appends.Writer.TryWrite(pending))
+        {
+            Interlocked.Decrement(ref _inFlight);
+            return ValueTask.FromException<AppendResult>(new ObjectDisposedException(GetType().FullName));
+        }
+
+        return new ValueTask<AppendResult>(pending.Task.WaitAsync(cancellationToken));
+    }
+
+    // Called holding the write lock.
+    private ValueTask<AppendResult> AppendNow(MessageDraft draft)
+    {
+        AppendResult result;
+        try
+        {
+            if (Volatile.Read(ref _disposed) == 1)
+            {
+                return ValueTask.FromException<AppendResult>(new ObjectDisposedException(GetType().FullName));
+            }
+
+            result = AppendAlone(draft);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<AppendResult>(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+            Interlocked.Decrement(ref _inFlight);
+        }
+
+        // Hands the message to the tail as the committer does after a group (CommitAppendsAsync).
+        if (!result.Duplicate)
+        {
+            _tail.HandOver(result.Message);
+        }
+
+        return new ValueTask<AppendResult>(result);
     }
 
     private async Task CommitAppendsAsync()
@@ -127,12 +200,27 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         var batch = new List<PendingAppend>(MaxGroup);
         var committed = new List<MeshMessage>(MaxGroup);
         ChannelReader<PendingAppend> reader = _appends.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             batch.Clear();
             while (batch.Count < MaxGroup && reader.TryRead(out PendingAppend? pending))
             {
                 batch.Add(pending);
+            }
+
+            if (batch.Count == 0)
+            {
+                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (_checkpointer is not null)
+            {
+                await _checkpointer.WaitUntilCaughtUpAsync().ConfigureAwait(false);
             }
 
             committed.Clear();
@@ -151,36 +239,41 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         }
     }
 
-    /// <summary>Commits a group; the messages it added (not idempotent repeats) go into <paramref name="committed"/> in seq order.</summary>
+    // Called holding the write lock. The messages it added (not idempotent repeats) go into committed, in seq order.
     private void CommitGroup(List<PendingAppend> batch, List<MeshMessage> committed)
     {
-        var results = new AppendResult[batch.Count];
+        if (batch.Count == 1)
+        {
+            Complete(batch[0], committed);
+            return;
+        }
+
+        AppendResult[] results = _groupResults;
         try
         {
-            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+            _statements.Begin();
             for (int i = 0; i < batch.Count; i++)
             {
-                results[i] = AppendInTransaction(transaction, batch[i].Draft);
+                results[i] = AppendInTransaction(batch[i].Draft);
             }
 
-            transaction.Commit();
+            _statements.Commit();
+            _checkpointer?.Appended(batch.Count);
         }
-        catch (Exception) when (batch.Count > 1)
+        catch (Exception)
         {
             // One bad append must not fail its neighbours: retry each on its own, so only the culprit sees the error.
+            _statements.RollbackIfOpen();
+            Array.Clear(results);
             foreach (PendingAppend pending in batch)
             {
-                CommitGroup([pending], committed);
+                Complete(pending, committed);
             }
 
             return;
         }
-        catch (Exception ex)
-        {
-            batch[0].Done.TrySetException(ex is SqliteException sqlite && SqliteFailure.IsKnown(sqlite) ? SqliteFailure.Explain(sqlite, Path) : ex);
-            return;
-        }
 
+        Interlocked.Add(ref _inFlight, -batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
             if (!results[i].Duplicate)
@@ -188,79 +281,81 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
                 committed.Add(results[i].Message);
             }
 
-            batch[i].Done.TrySetResult(results[i]);
+            batch[i].TrySetResult(results[i]);
+            results[i] = null!;
         }
     }
 
-    private AppendResult AppendInTransaction(SqliteTransaction transaction, MessageDraft draft)
+    private void Complete(PendingAppend pending, List<MeshMessage> committed)
     {
-        if (draft.IdempotencyKey is not null)
+        AppendResult result;
+        try
         {
-            using SqliteCommand find = _writer.CreateCommand();
-            find.Transaction = transaction;
-            find.CommandText = $"SELECT {Columns} FROM messages WHERE from_agent_id = $from AND idempotency_key = $key";
-            find.Parameters.AddWithValue("$from", draft.FromAgentId);
-            find.Parameters.AddWithValue("$key", draft.IdempotencyKey);
-            using SqliteDataReader reader = find.ExecuteReader();
-            if (reader.Read())
-            {
-                return new AppendResult(ReadMessage(reader), Duplicate: true);
-            }
+            result = AppendAlone(pending.Draft);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            pending.TrySetException(ex);
+            return;
         }
 
-        return new AppendResult(Insert(transaction, draft), Duplicate: false);
+        Interlocked.Decrement(ref _inFlight);
+        if (!result.Duplicate)
+        {
+            committed.Add(result.Message);
+        }
+
+        pending.TrySetResult(result);
     }
 
-    private MeshMessage Insert(SqliteTransaction transaction, MessageDraft draft)
+    /// <summary>Appends one draft in a transaction of its own; throws what went wrong, explained when SQLite's code says what.</summary>
+    private AppendResult AppendAlone(MessageDraft draft)
     {
-        // One prepared statement, reused under the write lock: parsing the INSERT again for every message cost more than running it.
-        SqliteCommand insert = _insertMessage ??= PrepareInsert();
-        insert.Transaction = transaction;
-        insert.Parameters[0].Value = draft.MessageId;
-        insert.Parameters[1].Value = draft.FromAgentId;
-        insert.Parameters[2].Value = draft.ToAgentId;
-        insert.Parameters[3].Value = draft.Payload;
-        insert.Parameters[4].Value = draft.Timestamp;
-        insert.Parameters[5].Value = (object?)draft.ThreadId ?? DBNull.Value;
-        insert.Parameters[6].Value = (object?)draft.ReplyTo ?? DBNull.Value;
-        insert.Parameters[7].Value = (object?)draft.IdempotencyKey ?? DBNull.Value;
-        long seq = (long)insert.ExecuteScalar()!;
+        try
+        {
+            _statements.Begin();
+            AppendResult result = AppendInTransaction(draft);
+            _statements.Commit();
+            _checkpointer?.Appended(1);
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            _statements.RollbackIfOpen();
+            if (SqliteFailure.IsKnown(ex))
+            {
+                throw SqliteFailure.Explain(ex, Path);
+            }
+
+            throw;
+        }
+        catch
+        {
+            _statements.RollbackIfOpen();
+            throw;
+        }
+    }
+
+    private AppendResult AppendInTransaction(MessageDraft draft)
+    {
+        if (draft.IdempotencyKey is not null && _statements.FindByKey(draft.FromAgentId, draft.IdempotencyKey) is { } earlier)
+        {
+            return new AppendResult(earlier, Duplicate: true);
+        }
+
+        return new AppendResult(Insert(draft), Duplicate: false);
+    }
+
+    private MeshMessage Insert(MessageDraft draft)
+    {
+        long seq = _statements.Insert(draft);
         if (draft.AckDueAt is { } due)
         {
-            using SqliteCommand track = _writer.CreateCommand();
-            track.Transaction = transaction;
-            track.CommandText = """
-                INSERT INTO deliveries (message_id, seq, from_agent_id, to_agent_id, requires_ack, next_attempt_at)
-                VALUES ($id, $seq, $from, $to, 1, $due)
-                """;
-            track.Parameters.AddWithValue("$id", draft.MessageId);
-            track.Parameters.AddWithValue("$seq", seq);
-            track.Parameters.AddWithValue("$from", draft.FromAgentId);
-            track.Parameters.AddWithValue("$to", draft.ToAgentId);
-            track.Parameters.AddWithValue("$due", due);
-            track.ExecuteNonQuery();
+            _statements.TrackDelivery(draft, seq, due);
         }
 
         return new MeshMessage(draft.MessageId, seq, draft.FromAgentId, draft.ToAgentId, draft.Payload, draft.Timestamp, draft.ThreadId, draft.ReplyTo);
-    }
-
-    private SqliteCommand PrepareInsert()
-    {
-        SqliteCommand insert = _writer.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO messages (message_id, from_agent_id, to_agent_id, payload, timestamp, thread_id, reply_to, idempotency_key)
-            VALUES ($id, $from, $to, $payload, $ts, $thread, $reply, $key) RETURNING seq
-            """;
-        foreach ((string name, SqliteType type) in new[]
-        {
-            ("$id", SqliteType.Text), ("$from", SqliteType.Text), ("$to", SqliteType.Text), ("$payload", SqliteType.Text),
-            ("$ts", SqliteType.Integer), ("$thread", SqliteType.Text), ("$reply", SqliteType.Text), ("$key", SqliteType.Text),
-        })
-        {
-            insert.Parameters.Add(name, type);
-        }
-
-        return insert;
     }
 
     /// <inheritdoc />
@@ -273,7 +368,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
             foreach (MessageDraft draft in drafts)
             {
-                messages.Add(AppendInTransaction(transaction, draft));
+                messages.Add(AppendInTransaction(draft));
             }
 
             transaction.Commit();
@@ -288,7 +383,6 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         }
 
         _tail.HandOver([.. messages.Where(m => !m.Duplicate).Select(m => m.Message)]);
-
         return messages;
     }
 
@@ -336,7 +430,7 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
             using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
             if (condition(_writer, transaction))
             {
-                appended = Insert(transaction, draft);
+                appended = Insert(draft);
             }
 
             transaction.Commit();
@@ -492,10 +586,15 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
 
         _appends.Writer.TryComplete();
         await _committer.ConfigureAwait(false);
+        if (_checkpointer is not null)
+        {
+            await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            _insertMessage?.Dispose();
+            _statements.Dispose();
             await _writer.DisposeAsync().ConfigureAwait(false);
         }
         finally
@@ -518,6 +617,9 @@ public sealed class SqliteMessageStore : IMessageLog, IAsyncDisposable
         Timestamp: reader.GetInt64(5),
         ThreadId: reader.IsDBNull(6) ? null : reader.GetString(6),
         ReplyTo: reader.IsDBNull(7) ? null : reader.GetString(7));
+
+    private static string SynchronousPragma(SqliteStoreOptions options) =>
+        options.SyncEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
 
     private static void Execute(SqliteConnection connection, string sql)
     {

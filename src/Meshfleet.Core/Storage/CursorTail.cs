@@ -76,12 +76,7 @@ public sealed class CursorTail
                 return;
             }
 
-            if (_handedOver.Count + committed.Count > MaxHandedOver)
-            {
-                _handedOver.Clear();
-                _mustRead = true;
-            }
-            else
+            if (Keeps(committed.Count))
             {
                 foreach (MeshMessage message in committed)
                 {
@@ -91,6 +86,38 @@ public sealed class CursorTail
         }
 
         _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Hands over one message just committed by this process (see <see cref="HandOver(IReadOnlyList{MeshMessage})"/>).</summary>
+    public void HandOver(MeshMessage committed)
+    {
+        lock (_gate)
+        {
+            if (!_reading)
+            {
+                return;
+            }
+
+            if (Keeps(1))
+            {
+                _handedOver.Enqueue(committed);
+            }
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Whether <paramref name="count"/> more hand-overs fit; past the bound the tail forgets them all and reads instead. Called holding the gate.</summary>
+    private bool Keeps(int count)
+    {
+        if (_handedOver.Count + count <= MaxHandedOver)
+        {
+            return true;
+        }
+
+        _handedOver.Clear();
+        _mustRead = true;
+        return false;
     }
 
     /// <summary>Yields every message after <paramref name="afterSeq"/>, then waits for more.</summary>
