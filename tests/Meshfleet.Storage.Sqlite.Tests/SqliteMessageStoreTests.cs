@@ -73,6 +73,28 @@ public sealed class SqliteMessageStoreTests : MessageLogCompliance, IDisposable
     }
 
     [Fact]
+    public async Task Tail_yields_its_own_commits_and_reads_another_handles_commit_found_between_them()
+    {
+        // Both poll every 30 s: only the hand-over of the reader's own commits, and the read its gap forces, can deliver.
+        await using SqliteMessageStore reader = OpenSqlite();
+        await using SqliteMessageStore other = OpenSqlite();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using IAsyncEnumerator<MeshMessage> tail = reader.TailAsync(0, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        ValueTask<bool> first = tail.MoveNextAsync();
+        MeshMessage own = (await reader.AppendAsync(Draft("a", "b", "own 1"), CancellationToken.None)).Message;
+        Assert.True(await first);
+        Assert.Equal(own, tail.Current);
+
+        MeshMessage between = (await other.AppendAsync(Draft("c", "b", "another process"), CancellationToken.None)).Message;
+        ValueTask<bool> second = tail.MoveNextAsync();
+        MeshMessage after = (await reader.AppendAsync(Draft("a", "b", "own 2"), CancellationToken.None)).Message;
+        Assert.True(await second);
+        Assert.Equal(between, tail.Current);
+        Assert.True(await tail.MoveNextAsync());
+        Assert.Equal(after, tail.Current);
+    }
+
+    [Fact]
     public async Task Version_1_store_migrates_forward_keeping_its_messages()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
