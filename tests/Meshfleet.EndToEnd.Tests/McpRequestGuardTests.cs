@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using ModelContextProtocol.Client;
@@ -41,6 +42,38 @@ public sealed class McpRequestGuardTests
 
         // The server is still there and serves the next call.
         Assert.NotEmpty(await client.ListToolsAsync(cancellationToken: scope.Timeout));
+    }
+
+    [Fact]
+    public async Task A_body_cut_short_of_its_content_length_ends_that_connection_and_the_server_carries_on()
+    {
+        await using var scope = new MeshScope();
+        await using ServeProcess serve = await ServeProcess.StartAsync(scope);
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, scope.Port, scope.Timeout);
+        byte[] request = Encoding.ASCII.GetBytes(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" +
+            "Content-Length: 100\r\n\r\n{\"jsonrpc\":\"2.0\"");
+        await socket.SendAsync(request, SocketFlags.None, scope.Timeout);
+        socket.Shutdown(SocketShutdown.Send);
+
+        var response = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, scope.Timeout)) > 0)
+        {
+            response.Write(buffer, 0, read);
+        }
+
+        // Kestrel drops a connection whose body ends early (the client sent FIN), so no answer reaches it; what matters is
+        // that the guard does not hand the SDK half a body, the connection ends instead of hanging, and the server goes on.
+        Assert.DoesNotContain("HTTP/1.1 200", Encoding.UTF8.GetString(response.ToArray()), StringComparison.Ordinal);
+        await using McpClient client = await serve.ConnectAsync();
+        Assert.NotEmpty(await client.ListToolsAsync(cancellationToken: scope.Timeout));
+
+        using HttpResponseMessage health = await scope.Http.GetAsync("/healthz", scope.Timeout);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     private static async Task AssertParseErrorAsync(MeshScope scope, ServeProcess serve, HttpContent content)

@@ -53,7 +53,8 @@ internal sealed class McpRequestGuard
             }
             catch (IOException)
             {
-                // Kestrel's BadHttpRequestException (the body ended before its Content-Length) is an IOException too.
+                // Kestrel's BadHttpRequestException (the body ended before its Content-Length) is an IOException too. The
+                // answer rarely gets through (Kestrel drops such a connection), but half a body never reaches the SDK.
                 await WriteParseErrorAsync(context, "the body ended before its Content-Length");
                 return;
             }
