@@ -74,12 +74,13 @@ internal static class MeshHost
         builder.Services.AddHostedService<PeriodicDuties>();
         if (!mode.ServeMcpOverHttp)
         {
-            // Our own stdin wrapper rather than WithStdioServerTransport: the end of input must also cancel pending waits.
+            // Our own stdin and stdout wrappers rather than WithStdioServerTransport: the end of input must also cancel
+            // pending waits, and a response is written with one synchronous write rather than two thread-pool hops.
             var connection = new ClientConnection();
             builder.Services.AddSingleton(connection);
             IMcpServerBuilder mcp = builder.Services.AddMeshfleetMcp(settings.AgentId).WithStreamServerTransport(
                 new ClientInputStream(Console.OpenStandardInput(), connection),
-                new BufferedStream(Console.OpenStandardOutput()));
+                new ClientOutputStream(Console.OpenStandardOutput()));
             if (settings.AgentId is not null)
             {
                 var binding = new SessionBinding();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Meshfleet.Http;
@@ -61,10 +62,33 @@ internal static class McpParamsCheck
         switch (node)
         {
             case JsonObject values:
-                return values.Select(pair => UnpairedSurrogate(pair.Value)).FirstOrDefault(found => found is not null);
+                foreach (KeyValuePair<string, JsonNode?> pair in values)
+                {
+                    if (UnpairedSurrogate(pair.Value) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
             case JsonArray items:
-                return items.Select(UnpairedSurrogate).FirstOrDefault(found => found is not null);
+                foreach (JsonNode? item in items)
+                {
+                    if (UnpairedSurrogate(item) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                // The reader already checked the UTF-8, so only an escape can hide a lone surrogate: a string read from
+                // the request without a backslash is fine as it is, and checking it need not copy it (it may be a large payload).
+                if (value.TryGetValue(out JsonElement element) && !JsonMarshal.GetRawUtf8Value(element).Contains((byte)'\\'))
+                {
+                    return null;
+                }
+
                 try
                 {
                     _ = value.GetValue<string>();

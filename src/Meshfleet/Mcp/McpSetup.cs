@@ -19,23 +19,44 @@ internal static class McpSetup
         {
             options.ServerInfo = new Implementation { Name = ProductInfo.Name, Version = ProductInfo.Version };
             options.ServerInstructions = ToolCatalog.InstructionsFor(boundAgentId);
+
+            // Our handlers use singletons only: no DI scope to create and dispose per request (stdio and HTTP sessions;
+            // the SDK already serves 2026-07-28 HTTP requests without one).
+            options.ScopeRequests = false;
         });
         builder.WithParamsCheck();
+
+        // The catalog and the stdio connection are singletons of this server's container: resolved on the first call,
+        // not on every one (published together, so a call never sees one without the other).
+        Resolved? resolved = null;
         builder.WithListToolsHandler((request, _) =>
         {
-            ToolCatalog tools = catalog ?? request.Services!.GetRequiredService<ToolCatalog>();
-            return ValueTask.FromResult(new ListToolsResult { Tools = tools.Definitions });
+            resolved ??= Resolved.From(request.Services!, catalog);
+            return ValueTask.FromResult(new ListToolsResult { Tools = resolved.Tools.Definitions });
         });
-        builder.WithCallToolHandler(async (request, cancellationToken) =>
+        builder.WithCallToolHandler((request, cancellationToken) =>
         {
-            ToolCatalog tools = catalog ?? request.Services!.GetRequiredService<ToolCatalog>();
+            resolved ??= Resolved.From(request.Services!, catalog);
 
             // Over stdio, a client that closes stdin is gone: its pending long polls and asks end now, not at their timeout.
-            CancellationToken clientGone = request.Services?.GetService<ClientConnection>()?.Closed ?? CancellationToken.None;
-            using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, clientGone);
-            return await tools.CallAsync(request, call.Token).ConfigureAwait(false);
+            // Over HTTP there is no such connection and the request's own token is enough.
+            return resolved.Connection is null
+                ? resolved.Tools.CallAsync(request, cancellationToken)
+                : CallLinkedAsync(resolved.Tools, request, resolved.Connection.Closed, cancellationToken);
         });
         return builder;
+    }
+
+    private sealed record Resolved(ToolCatalog Tools, ClientConnection? Connection)
+    {
+        public static Resolved From(IServiceProvider services, ToolCatalog? catalog) =>
+            new(catalog ?? services.GetRequiredService<ToolCatalog>(), services.GetService<ClientConnection>());
+    }
+
+    private static async ValueTask<CallToolResult> CallLinkedAsync(ToolCatalog tools, RequestContext<CallToolRequestParams> request, CancellationToken clientGone, CancellationToken cancellationToken)
+    {
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, clientGone);
+        return await tools.CallAsync(request, call.Token).ConfigureAwait(false);
     }
 
     /// <summary>
