@@ -82,6 +82,11 @@ public sealed record MeshfleetSettings
     /// <summary>The NATS server(s) holding the mesh (<c>MESHFLEET_NATS_URL</c>); null: the SQLite file at <see cref="DatabasePath"/>.</summary>
     public string? NatsUrl { get; init; }
 
+    /// <summary>The store in words, for messages: the SQLite file, or the NATS mesh and its server.</summary>
+    public string StoreDescription => NatsUrl is null
+        ? $"the store at {DatabasePath}"
+        : $"the NATS mesh '{NatsMesh}' at {NatsUrl}";
+
     /// <summary>The mesh's name on the NATS server: its stream and buckets carry it.</summary>
     public string NatsMesh { get; init; } = "default";
 

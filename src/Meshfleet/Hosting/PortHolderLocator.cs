@@ -89,7 +89,7 @@ internal sealed class PortHolderLocator : IDisposable
         {
             throw new StreamUnavailableException(
                 $"No live stream: port {_settings.SsePort} is held by a Meshfleet serving a different store, so its streams would not carry this mesh's messages. " +
-                "Point both at the same MESHFLEET_DB, or give this mesh its own MESHFLEET_SSE_PORT; get_inbox works meanwhile.");
+                "Point both at the same store (MESHFLEET_DB, or MESHFLEET_NATS_URL and MESHFLEET_NATS_MESH), or give this mesh its own MESHFLEET_SSE_PORT; get_inbox works meanwhile.");
         }
 
         return remote;

@@ -40,14 +40,14 @@ internal sealed class StoreProtection
         {
             return stored is null
                 ? null
-                : $"the store at {_settings.DatabasePath} belongs to a token-protected mesh and this process has no token (MESHFLEET_TOKEN is not set)";
+                : $"{_settings.StoreDescription} belongs to a token-protected mesh and this process has no token (MESHFLEET_TOKEN is not set)";
         }
 
         string mine = _verifier ??= Verifier(token, _store.StoreId);
         stored ??= await _meta.GetOrAddAsync(VerifierKey, mine, cancellationToken).ConfigureAwait(false);
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(mine))
             ? null
-            : $"the store at {_settings.DatabasePath} is protected by a different token than this process's MESHFLEET_TOKEN";
+            : $"{_settings.StoreDescription} is protected by a different token than this process's MESHFLEET_TOKEN";
     }
 
     /// <summary>

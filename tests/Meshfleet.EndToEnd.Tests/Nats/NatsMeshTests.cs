@@ -136,6 +136,27 @@ public sealed class NatsMeshTests : IAsyncLifetime
         Assert.Equal("acked", status.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task Serve_without_the_meshs_token_is_refused_naming_the_nats_mesh_not_a_file()
+    {
+        Dictionary<string, string> mesh = NewMesh();
+        await using var scope = new MeshScope();
+        await using (ServeProcess protector = await ServeProcess.StartAsync(scope, "a-long-enough-mesh-token", mesh))
+        {
+        }
+
+        var environment = new Dictionary<string, string>(scope.Environment);
+        foreach ((string name, string value) in mesh)
+        {
+            environment[name] = value;
+        }
+
+        CliRun tokenless = await MeshfleetBinary.RunAsync(environment, scope.Timeout, "serve");
+        Assert.Equal(1, tokenless.ExitCode);
+        Assert.Contains($"the NATS mesh '{mesh["MESHFLEET_NATS_MESH"]}' at {Nats.Url} belongs to a token-protected mesh", tokenless.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(".db", tokenless.Stderr, StringComparison.Ordinal);
+    }
+
     private Dictionary<string, string> NewMesh() => new()
     {
         ["MESHFLEET_NATS_URL"] = Nats.Url,
