@@ -21,30 +21,20 @@ public sealed class CursorTailTests
     public async Task Contiguous_hand_overs_are_yielded_without_reading_the_store()
     {
         CursorTail tail = NewTail();
-        using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(0, stop.Token).GetAsyncEnumerator(stop.Token);
-        Task<bool> first = reader.MoveNextAsync().AsTask();
-        MeshMessage one = Store(1);
-        tail.HandOver([one]);
-        Assert.True(await first.WaitAsync(Bound));
+        await using IAsyncEnumerator<MeshMessage> reader = await ReaderPastFirstAsync(tail, () => tail.HandOver([Store(1)]));
         int readsAfterStart = _reads;
 
         tail.HandOver([Store(2), Store(3)]);
         Assert.Equal(2, await NextSeqAsync(reader));
         Assert.Equal(3, await NextSeqAsync(reader));
         Assert.Equal(readsAfterStart, _reads);
-        await stop.CancelAsync();
     }
 
     [Fact]
     public async Task A_gap_before_a_hand_over_reads_the_store_so_another_writers_message_is_not_skipped()
     {
         CursorTail tail = NewTail();
-        using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(0, stop.Token).GetAsyncEnumerator(stop.Token);
-        Task<bool> first = reader.MoveNextAsync().AsTask();
-        tail.HandOver([Store(1)]);
-        Assert.True(await first.WaitAsync(Bound));
+        await using IAsyncEnumerator<MeshMessage> reader = await ReaderPastFirstAsync(tail, () => tail.HandOver([Store(1)]));
 
         Store(2); // committed by another process: no wake-up reached this one
         tail.HandOver([Store(3)]);
@@ -56,12 +46,11 @@ public sealed class CursorTailTests
     public async Task A_wake_up_reads_the_store_and_a_hand_over_already_read_is_not_yielded_twice()
     {
         CursorTail tail = NewTail();
-        using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(0, stop.Token).GetAsyncEnumerator(stop.Token);
-        Task<bool> first = reader.MoveNextAsync().AsTask();
-        Store(1);
-        tail.Wake();
-        Assert.True(await first.WaitAsync(Bound));
+        await using IAsyncEnumerator<MeshMessage> reader = await ReaderPastFirstAsync(tail, () =>
+        {
+            Store(1);
+            tail.Wake();
+        });
 
         MeshMessage two = Store(2);
         Store(3);
@@ -80,8 +69,7 @@ public sealed class CursorTailTests
     public async Task The_poll_finds_a_message_that_no_wake_up_announced()
     {
         CursorTail tail = NewTail();
-        using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(0, stop.Token).GetAsyncEnumerator(stop.Token);
+        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(0, CancellationToken.None).GetAsyncEnumerator();
         Task<bool> next = reader.MoveNextAsync().AsTask();
         Assert.Equal(1, _reads);
         Store(1);
@@ -101,8 +89,7 @@ public sealed class CursorTailTests
             tail.HandOver([Store(seq)]);
         }
 
-        using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(4998, stop.Token).GetAsyncEnumerator(stop.Token);
+        await using IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(4998, CancellationToken.None).GetAsyncEnumerator();
         Assert.Equal(4999, await NextSeqAsync(reader));
         Assert.Equal(5000, await NextSeqAsync(reader));
         Assert.Equal(1, _reads);
@@ -128,6 +115,17 @@ public sealed class CursorTailTests
         {
             return ValueTask.FromResult<IReadOnlyList<MeshMessage>>([.. _stored.Where(m => m.Seq > afterSeq).Take(limit)]);
         }
+    }
+
+    /// <summary>A reader of the tail from seq 0 that has yielded seq 1, which <paramref name="deliverFirst"/> delivers while it waits.</summary>
+    private static async Task<IAsyncEnumerator<MeshMessage>> ReaderPastFirstAsync(CursorTail tail, Action deliverFirst)
+    {
+        IAsyncEnumerator<MeshMessage> reader = tail.ReadAsync(0, CancellationToken.None).GetAsyncEnumerator();
+        Task<bool> first = reader.MoveNextAsync().AsTask();
+        deliverFirst();
+        Assert.True(await first.WaitAsync(Bound));
+        Assert.Equal(1, reader.Current.Seq);
+        return reader;
     }
 
     private static async Task<long> NextSeqAsync(IAsyncEnumerator<MeshMessage> reader)
